@@ -1,0 +1,54 @@
+//! One file per subcommand, each thin: parse → call the library → print.
+
+pub mod install;
+pub mod list;
+pub mod list_remote;
+pub mod output;
+pub mod uninstall;
+
+use std::process::ExitCode;
+
+use gvr::GvrHome;
+
+pub use output::Printer;
+
+/// Options every subcommand takes. Each doubles as an environment variable.
+#[derive(clap::Args, Debug, Clone)]
+pub struct GlobalArgs {
+    /// Install from this mirror of go.dev's download layout: an http(s) URL, a file://
+    /// URL or a directory
+    #[arg(long, global = true, env = "GVR_MIRROR", value_name = "URL|PATH")]
+    pub mirror: Option<String>,
+    /// Never touch the network: use the cached index and downloads only
+    #[arg(long, global = true, env = "GVR_OFFLINE", value_parser = clap::builder::BoolishValueParser::new(), action = clap::ArgAction::SetTrue)]
+    pub offline: bool,
+    /// Print only errors
+    #[arg(long, short, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Say more about what happens (URLs, checksums, paths)
+    #[arg(long, short, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+/// What every command needs: where gvr lives and how to talk to the user.
+pub struct Ctx {
+    pub home: GvrHome,
+    pub out: Printer,
+    pub global: GlobalArgs,
+}
+
+impl Ctx {
+    pub fn new(global: &GlobalArgs) -> anyhow::Result<Ctx> {
+        Ok(Ctx {
+            home: GvrHome::from_env()?,
+            out: Printer::new(global.quiet, global.verbose),
+            global: global.clone(),
+        })
+    }
+}
+
+/// Prints an error chain the way users read it and picks the exit code.
+pub fn report_error(e: &anyhow::Error) -> ExitCode {
+    output::print_error(e);
+    ExitCode::from(1)
+}

@@ -1,0 +1,1 @@
+//! Release distribution: index, sources, fetch, unpack, install.

@@ -1,0 +1,137 @@
+//! `GvrHome`: the on-disk layout (DESIGN §3). The only code that knows gvr's paths.
+
+use std::path::{Path, PathBuf};
+
+use crate::version::GoVersion;
+
+/// `$GVR_HOME`, default `<data dir>/gvr`.
+#[derive(Debug, Clone)]
+pub struct GvrHome {
+    root: PathBuf,
+    cache: PathBuf,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HomeError {
+    #[error("cannot tell where gvr's home is: no data directory for this user; set GVR_HOME")]
+    NoDataDir,
+    #[error("cannot tell where gvr's cache is: no cache directory for this user; set GVR_CACHE_DIR")]
+    NoCacheDir,
+    #[error("{var} must be an absolute path, got `{value}`")]
+    NotAbsolute { var: &'static str, value: String },
+}
+
+impl GvrHome {
+    /// The home chosen by the environment (`GVR_HOME`, `GVR_CACHE_DIR`) or the platform
+    /// defaults.
+    pub fn from_env() -> Result<GvrHome, HomeError> {
+        let root = match env_path("GVR_HOME")? {
+            Some(p) => p,
+            None => dirs::data_dir().ok_or(HomeError::NoDataDir)?.join("gvr"),
+        };
+        let cache = match env_path("GVR_CACHE_DIR")? {
+            Some(p) => p,
+            None => dirs::cache_dir().ok_or(HomeError::NoCacheDir)?.join("gvr"),
+        };
+        Ok(GvrHome { root, cache })
+    }
+
+    /// A home at explicit locations (tests, tools).
+    pub fn at(root: impl Into<PathBuf>, cache: impl Into<PathBuf>) -> GvrHome {
+        GvrHome { root: root.into(), cache: cache.into() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+    pub fn versions_dir(&self) -> PathBuf {
+        self.root.join("versions")
+    }
+    /// The GOROOT of an installed (or to-be-installed) version.
+    pub fn version_dir(&self, v: &GoVersion) -> PathBuf {
+        self.versions_dir().join(v.as_str())
+    }
+    pub fn receipt_path(&self, v: &GoVersion) -> PathBuf {
+        self.version_dir(v).join(".gvr").join("receipt.json")
+    }
+    pub fn gopls_dir(&self) -> PathBuf {
+        self.root.join("gopls")
+    }
+    /// Where the gopls `gopls_version` built by Go `go` lives.
+    pub fn gopls_build_dir(&self, gopls_version: &str, go: &GoVersion) -> PathBuf {
+        self.gopls_dir().join(gopls_version).join(format!("go{go}"))
+    }
+    pub fn shims_dir(&self) -> PathBuf {
+        self.root.join("shims")
+    }
+    pub fn downloads_dir(&self) -> PathBuf {
+        self.root.join("downloads")
+    }
+    /// A verified archive, named by its sha256.
+    pub fn download_path(&self, sha256_hex: &str) -> PathBuf {
+        self.downloads_dir().join(sha256_hex)
+    }
+    /// Staging area on the same filesystem as `versions/`, so commits are one rename.
+    pub fn tmp_dir(&self) -> PathBuf {
+        self.root.join("tmp")
+    }
+    pub fn locks_dir(&self) -> PathBuf {
+        self.root.join("locks")
+    }
+    pub fn lock_path(&self, name: &str) -> PathBuf {
+        self.locks_dir().join(format!("{name}.lock"))
+    }
+    /// Cached copies of release indexes, one per source.
+    pub fn index_cache_dir(&self) -> PathBuf {
+        self.root.join("cache").join("index")
+    }
+    /// The global default version file.
+    pub fn global_version_file(&self) -> PathBuf {
+        self.root.join("version")
+    }
+    pub fn cache_root(&self) -> &Path {
+        &self.cache
+    }
+    pub fn gocache_root(&self) -> PathBuf {
+        self.cache.join("gocache")
+    }
+
+    /// Installed versions (directories under `versions/` that parse as versions),
+    /// newest first. Staging and leftovers never live here, so every entry is complete.
+    pub fn installed_versions(&self) -> std::io::Result<Vec<GoVersion>> {
+        let mut out = Vec::new();
+        let rd = match std::fs::read_dir(self.versions_dir()) {
+            Ok(rd) => rd,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+            Err(e) => return Err(e),
+        };
+        for entry in rd {
+            let entry = entry?;
+            if let Some(v) = entry.file_name().to_str().and_then(|n| n.parse::<GoVersion>().ok()) {
+                if entry.path().is_dir() {
+                    out.push(v);
+                }
+            }
+        }
+        out.sort_by(|a, b| b.cmp(a));
+        Ok(out)
+    }
+
+    pub fn is_installed(&self, v: &GoVersion) -> bool {
+        self.version_dir(v).is_dir()
+    }
+}
+
+fn env_path(var: &'static str) -> Result<Option<PathBuf>, HomeError> {
+    match std::env::var_os(var) {
+        Some(v) if !v.is_empty() => {
+            let p = PathBuf::from(&v);
+            if p.is_absolute() {
+                Ok(Some(p))
+            } else {
+                Err(HomeError::NotAbsolute { var, value: p.display().to_string() })
+            }
+        }
+        _ => Ok(None),
+    }
+}

@@ -1,0 +1,4 @@
+//! Test support shared by the integration tests: synthetic SDKs, fixture
+//! distributions, loopback servers and a hermetic way to run the built binaries.
+
+pub mod sdk;
