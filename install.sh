@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Builds gvr and its shim from this checkout (release mode) and installs them.
+set -euo pipefail
+
+usage() {
+  cat <<'TXT'
+Usage: ./install.sh [--prefix DIR]
+
+Builds `gvr` and `gvr-shim` from this checkout in release mode, installs them into
+DIR/bin (default: ~/.local/bin), creates gvr's home ($GVR_HOME, default
+~/.local/share/gvr) with its shims, and prints the line to add to your shell so the
+shims (`go`, `gofmt`, `gopls`) come first on PATH. Safe to run again: it replaces the
+binaries atomically and refreshes the shims.
+
+Options:
+  --prefix DIR   install into DIR/bin instead of ~/.local/bin
+  -h, --help     show this help
+TXT
+}
+
+prefix="${HOME}/.local"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --prefix) prefix="${2:?--prefix needs a directory}"; shift 2 ;;
+    --prefix=*) prefix="${1#--prefix=}"; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "install.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
+  esac
+done
+
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "install.sh: cargo was not found on PATH." >&2
+  echo "Install Rust (https://rustup.rs), open a new shell, and run ./install.sh again." >&2
+  exit 1
+fi
+
+cd "$(dirname "$0")"
+echo "building gvr (release)…" >&2
+cargo build --release --locked -p gvr --bin gvr
+# Built on its own so the shim links only the lean core (no clap, HTTP or TLS).
+cargo build --release --locked -p gvr-shim
+
+bindir="$prefix/bin"
+mkdir -p "$bindir"
+for bin in gvr gvr-shim; do
+  # Copy then rename: a running shim or gvr is never overwritten in place.
+  install -m 0755 "target/release/$bin" "$bindir/.$bin.new"
+  mv -f "$bindir/.$bin.new" "$bindir/$bin"
+  echo "installed $bindir/$bin" >&2
+done
+
+"$bindir/gvr" rehash
+shims="$("$bindir/gvr" env --shims-dir)"
+echo >&2
+echo "Add gvr and its shims to PATH (e.g. in ~/.bashrc or ~/.zshrc):" >&2
+echo "  export PATH=\"$shims:$bindir:\$PATH\"" >&2
+echo "or let gvr print the full setup for your shell: $bindir/gvr init" >&2

@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""Benchmark: `gvr install` against two shell baselines on the same archive.
+
+In one run, interleaved for N rounds, from a loopback HTTP mirror, everything on a
+tmpfs (this VM's ext4 file-creation cost drifts by 10x, so disk numbers mislead):
+  gvr       gvr install <version> into a fresh GVR_HOME (download, sha256, unpack, commit)
+  stream    curl URL | tee >(sha256sum) | tar xz          (one pass, three processes)
+  two-pass  curl -o f URL; sha256sum -c; tar xzf f        (download, then hash, then unpack)
+Prints each median, gvr's ratio to each baseline, and gvr's peak RSS (GNU time).
+
+Usage: scripts/bench-install.py [--mirror DIR] [--version V] [--rounds N] [--gvr PATH]
+The mirror defaults to target/e2e/mirror (made by scripts/e2e-prepare.sh); gvr to
+target/release/gvr (built if missing).
+"""
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def mount_tmpfs():
+    """A fresh tmpfs when we may mount one, else /dev/shm (also tmpfs on Linux)."""
+    d = tempfile.mkdtemp(prefix="gvr-bench-")
+    if os.geteuid() == 0 and subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4g", "tmpfs", d]).returncode == 0:
+        return d, True
+    os.rmdir(d)
+    return tempfile.mkdtemp(prefix="gvr-bench-", dir="/dev/shm"), False
+
+
+def start_server(directory):
+    p = subprocess.Popen(
+        [sys.executable, "-u", "-m", "http.server", "--bind", "127.0.0.1", "0", "--directory", directory],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    line = p.stdout.readline()
+    m = re.search(r"port (\d+)", line)
+    if not m:
+        p.kill()
+        sys.exit(f"http.server did not start: {line!r}")
+    return p, f"http://127.0.0.1:{m.group(1)}"
+
+
+def timed(cmd, env=None):
+    t0 = time.perf_counter()
+    r = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    dt = time.perf_counter() - t0
+    if r.returncode != 0:
+        sys.exit(f"failed: {cmd}\n{r.stderr}")
+    return dt, r.stderr
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--mirror", default=os.path.join(ROOT, "target/e2e/mirror"))
+    ap.add_argument("--version", default="1.21.13")
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--gvr", default=os.path.join(ROOT, "target/release/gvr"))
+    a = ap.parse_args()
+
+    name = f"go{a.version}.linux-amd64.tar.gz"
+    src = os.path.join(a.mirror, name)
+    if not os.path.exists(src):
+        sys.exit(f"{src} not found: run scripts/e2e-prepare.sh target/e2e first")
+    if not os.path.exists(a.gvr):
+        subprocess.run(["cargo", "build", "--release", "-p", "gvr", "--bin", "gvr"], cwd=ROOT, check=True)
+
+    tmp, mounted = mount_tmpfs()
+    try:
+        mirror = os.path.join(tmp, "mirror")
+        os.makedirs(mirror)
+        for f in (name, name + ".sha256", "index.json"):
+            shutil.copy(os.path.join(a.mirror, f), mirror)
+        sha = open(os.path.join(mirror, name + ".sha256")).read().split()[0]
+        server, base = start_server(mirror)
+        url = f"{base}/{name}"
+        times = {"gvr": [], "stream": [], "two-pass": []}
+        rss_kb = []
+        try:
+            for rnd in range(a.rounds):
+                work = os.path.join(tmp, f"r{rnd}")
+                os.makedirs(work)
+                # gvr: fresh home each round, so nothing is reused from downloads/.
+                home = os.path.join(work, "gvrhome")
+                env = {"PATH": os.environ["PATH"], "HOME": work, "GVR_HOME": home,
+                       "GVR_CACHE_DIR": os.path.join(work, "cache"), "GVR_MIRROR": base}
+                dt, err = timed(["/usr/bin/time", "-f", "RSS=%M", a.gvr, "install", "--quiet", a.version], env)
+                rss_kb.append(int(re.search(r"RSS=(\d+)", err).group(1)))
+                assert os.path.exists(os.path.join(home, "versions", a.version, "bin/go"))
+                times["gvr"].append(dt)
+
+                d = os.path.join(work, "stream")
+                os.makedirs(d)
+                dt, _ = timed(["bash", "-c",
+                               f"set -eo pipefail; curl -sfS {url} | tee >(sha256sum > {d}.sum) | tar xz -C {d}; wait"])
+                times["stream"].append(dt)
+
+                d = os.path.join(work, "twopass")
+                os.makedirs(d)
+                dt, _ = timed(["bash", "-c",
+                               f"set -e; cd {work}; curl -sfS -o {name} {url}; "
+                               f"echo '{sha}  {name}' | sha256sum -c --quiet; tar xzf {name} -C {d}"])
+                times["two-pass"].append(dt)
+                shutil.rmtree(work)
+        finally:
+            server.kill()
+        med = {k: statistics.median(v) for k, v in times.items()}
+        print(f"install of go{a.version} ({os.path.getsize(src) / 1e6:.1f} MB archive), {a.rounds} interleaved rounds on tmpfs")
+        for k, v in times.items():
+            print(f"  {k:9s} median {med[k] * 1000:8.1f} ms   (runs: {', '.join(f'{x * 1000:.0f}' for x in v)})")
+        print(f"  gvr / stream   = {med['gvr'] / med['stream']:.2f}x   (target <= 0.5x)")
+        print(f"  gvr / two-pass = {med['gvr'] / med['two-pass']:.2f}x")
+        print(f"  gvr peak RSS   = {max(rss_kb) / 1024:.1f} MB (max over rounds; target <= 40 MB)")
+    finally:
+        if mounted:
+            subprocess.run(["umount", tmp])
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
