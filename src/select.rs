@@ -50,6 +50,9 @@ pub enum Origin {
     Env,
     /// A command-line option such as `gvr exec --version`.
     CommandLine,
+    /// A `go<version>` entry in the shims dir was run by that name (how the go
+    /// command's `GOTOOLCHAIN=go1.22.10` reaches gvr's SDK).
+    Entry(String),
     GoVersionFile(PathBuf),
     ToolVersions(PathBuf),
     /// The global default file.
@@ -78,14 +81,18 @@ impl Origin {
     pub fn is_explicit(&self) -> bool {
         matches!(
             self,
-            Origin::Env | Origin::CommandLine | Origin::GoVersionFile(_) | Origin::ToolVersions(_)
+            Origin::Env
+                | Origin::CommandLine
+                | Origin::Entry(_)
+                | Origin::GoVersionFile(_)
+                | Origin::ToolVersions(_)
         )
     }
 
     /// The file behind this origin, if there is one.
     pub fn path(&self) -> Option<&Path> {
         match self {
-            Origin::Env | Origin::CommandLine => None,
+            Origin::Env | Origin::CommandLine | Origin::Entry(_) => None,
             Origin::GoVersionFile(p)
             | Origin::ToolVersions(p)
             | Origin::Global(p)
@@ -99,6 +106,7 @@ impl Origin {
         match self {
             Origin::Env => "env",
             Origin::CommandLine => "command-line",
+            Origin::Entry(_) => "toolchain-entry",
             Origin::GoVersionFile(_) => "go-version-file",
             Origin::ToolVersions(_) => "tool-versions",
             Origin::Global(_) => "global",
@@ -120,6 +128,7 @@ impl fmt::Display for Origin {
         match self {
             Origin::Env => f.write_str("set by GVR_VERSION"),
             Origin::CommandLine => f.write_str("set by --version"),
+            Origin::Entry(name) => write!(f, "run as {name}"),
             Origin::GoVersionFile(p) | Origin::ToolVersions(p) => {
                 write!(f, "set by {}", p.display())
             }

@@ -113,6 +113,87 @@ pub fn workspace_id(root: &Path) -> String {
     format!("{name}-{hash}")
 }
 
+/// One per-workspace GOCACHE under `$GVR_CACHE_DIR/gocache`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkspaceCache {
+    pub id: String,
+    pub path: PathBuf,
+    /// The workspace root, as recorded by the shim that last used it.
+    pub root: Option<PathBuf>,
+    /// When a shim or the go command last touched it.
+    pub last_used: SystemTime,
+    /// Total size of the files in it.
+    pub size: u64,
+}
+
+/// Every workspace cache, most recently used first.
+pub fn list_caches(home: &GvrHome) -> std::io::Result<Vec<WorkspaceCache>> {
+    let root = home.gocache_root();
+    let entries = match std::fs::read_dir(&root) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let mut out = Vec::new();
+    for entry in entries {
+        let entry = entry?;
+        let path = entry.path();
+        if !entry.file_type()?.is_dir() {
+            continue;
+        }
+        let marker = path.join(USED_MARKER);
+        let recorded = std::fs::read_to_string(&marker).ok();
+        // The dir's own mtime moves when go adds entries at the top (trim.txt, daily).
+        let last_used = [path.as_path(), marker.as_path(), &path.join("trim.txt")]
+            .iter()
+            .filter_map(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
+            .max()
+            .unwrap_or(SystemTime::UNIX_EPOCH);
+        out.push(WorkspaceCache {
+            id: entry.file_name().to_string_lossy().into_owned(),
+            root: recorded
+                .map(|t| PathBuf::from(t.trim_end_matches(['\r', '\n'])))
+                .filter(|p| !p.as_os_str().is_empty()),
+            size: dir_size(&path),
+            last_used,
+            path,
+        });
+    }
+    out.sort_by(|a, b| b.last_used.cmp(&a.last_used));
+    Ok(out)
+}
+
+/// Removes the caches last used before `cutoff`, returning what was removed.
+pub fn prune_caches(home: &GvrHome, cutoff: SystemTime) -> std::io::Result<Vec<WorkspaceCache>> {
+    let mut removed = Vec::new();
+    for cache in list_caches(home)? {
+        if cache.last_used < cutoff {
+            std::fs::remove_dir_all(&cache.path)?;
+            removed.push(cache);
+        }
+    }
+    Ok(removed)
+}
+
+/// Bytes in the files under `dir` (symlinks not followed; unreadable parts skipped).
+fn dir_size(dir: &Path) -> u64 {
+    let mut total = 0;
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in rd.flatten() {
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => stack.push(entry.path()),
+                Ok(t) if t.is_file() => total += entry.metadata().map(|m| m.len()).unwrap_or(0),
+                _ => {}
+            }
+        }
+    }
+    total
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,6 +276,36 @@ mod tests {
         w.mark_used();
         let text = std::fs::read_to_string(w.gocache.join(USED_MARKER)).unwrap();
         assert_eq!(text.trim_end(), r.join("p").to_str().unwrap());
+    }
+
+    #[test]
+    fn caches_are_listed_with_size_and_pruned_by_last_use() {
+        let (_t, r, home) = setup();
+        let old = ws(&home, &r.join("old"), None);
+        let new = ws(&home, &r.join("new"), None);
+        old.mark_used();
+        new.mark_used();
+        std::fs::create_dir_all(old.gocache.join("ab")).unwrap();
+        std::fs::write(old.gocache.join("ab/x-a"), vec![0u8; 1000]).unwrap();
+        let long_ago = SystemTime::now() - Duration::from_secs(40 * 86400);
+        for p in [old.gocache.join(USED_MARKER), old.gocache.clone()] {
+            std::fs::File::open(&p)
+                .unwrap()
+                .set_modified(long_ago)
+                .unwrap();
+        }
+        let list = list_caches(&home).unwrap();
+        assert_eq!(list.len(), 2);
+        assert_eq!(list[0].path, new.gocache);
+        assert_eq!(list[1].root.as_deref(), Some(r.join("old").as_path()));
+        assert!(list[1].size >= 1000, "{}", list[1].size);
+        let removed =
+            prune_caches(&home, SystemTime::now() - Duration::from_secs(30 * 86400)).unwrap();
+        assert_eq!(
+            removed.iter().map(|c| &c.path).collect::<Vec<_>>(),
+            [&old.gocache]
+        );
+        assert!(!old.gocache.exists() && new.gocache.exists());
     }
 
     #[test]
