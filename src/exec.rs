@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 #[derive(Debug, thiserror::Error)]
-#[error("cannot run {}: {source}", program.display())]
+#[error("cannot run {}", program.display())]
 pub struct ExecError {
     pub program: PathBuf,
     pub source: io::Error,

@@ -14,7 +14,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::home::GvrHome;
-use crate::version::{GoVersion, ParseVersionError, VersionSpec};
+use crate::version::{GoVersion, VersionSpec};
 
 pub use files::{GoDirectives, PinFile, PinKind, ProjectFiles};
 
@@ -205,21 +205,11 @@ pub enum SelectError {
         origin: Box<Origin>,
     },
     #[error("{} says `{text}`, which is not a Go version; write one like 1.22.10 there (`gvr local 1.22.10`)", path.display())]
-    BadPin {
-        path: PathBuf,
-        text: String,
-        source: ParseVersionError,
-    },
+    BadPin { path: PathBuf, text: String },
     #[error("GVR_VERSION=`{text}` is not a Go version; set it to one like 1.22.10, or unset it")]
-    BadEnv {
-        text: String,
-        source: ParseVersionError,
-    },
+    BadEnv { text: String },
     #[error("`{text}` is not a Go version (expected one like 1.22.10, 1.22, latest or system)")]
-    BadSpec {
-        text: String,
-        source: ParseVersionError,
-    },
+    BadSpec { text: String },
     #[error("{} names no Go version; write one there (`gvr local 1.22.10`) or delete it", path.display())]
     EmptyPin { path: PathBuf },
     #[error("{origin} asks for the system go, but there is no `go` on PATH outside gvr's shims")]
@@ -233,7 +223,7 @@ pub enum SelectError {
         global: PathBuf,
         hint: String,
     },
-    #[error("cannot read {}: {source}", path.display())]
+    #[error("cannot read {}", path.display())]
     Io {
         path: PathBuf,
         source: std::io::Error,
@@ -321,17 +311,15 @@ pub fn select_with(
     override_spec: Option<&str>,
 ) -> Result<Selection, SelectError> {
     if let Some(text) = override_spec {
-        let spec = text.parse().map_err(|source| SelectError::BadSpec {
+        let spec = text.parse().map_err(|_| SelectError::BadSpec {
             text: text.to_string(),
-            source,
         })?;
         return resolve(home, here, &spec, Origin::CommandLine);
     }
     if let Some(text) = &here.gvr_version {
-        let spec = text.parse().map_err(|source| SelectError::BadEnv {
-            text: text.clone(),
-            source,
-        })?;
+        let spec = text
+            .parse()
+            .map_err(|_| SelectError::BadEnv { text: text.clone() })?;
         return resolve(home, here, &spec, Origin::Env);
     }
     if let Some(pin) = &here.files.pin {
@@ -391,10 +379,9 @@ fn pin_spec(path: &Path, text: Option<&str>) -> Result<VersionSpec, SelectError>
     let text = text.ok_or_else(|| SelectError::EmptyPin {
         path: path.to_path_buf(),
     })?;
-    text.parse().map_err(|source| SelectError::BadPin {
+    text.parse().map_err(|_| SelectError::BadPin {
         path: path.to_path_buf(),
         text: text.to_string(),
-        source,
     })
 }
 

@@ -27,13 +27,13 @@ pub enum ShimError {
     ShimBinaryMissing { expected: PathBuf },
     #[error("cannot find the running gvr binary: {0}")]
     CurrentExe(io::Error),
-    #[error("cannot list installed versions in {}: {source}", path.display())]
+    #[error("cannot list installed versions in {}", path.display())]
     ListVersions { path: PathBuf, source: io::Error },
-    #[error("cannot write the shim {}: {source}", path.display())]
+    #[error("cannot write the shim {}", path.display())]
     Write { path: PathBuf, source: io::Error },
-    #[error("cannot remove the stale shim {}: {source}", path.display())]
+    #[error("cannot remove the stale shim {}", path.display())]
     Remove { path: PathBuf, source: io::Error },
-    #[error("cannot lock {}: {source}", path.display())]
+    #[error("cannot lock {}", path.display())]
     Lock { path: PathBuf, source: io::Error },
 }
 

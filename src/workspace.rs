@@ -159,7 +159,7 @@ pub fn list_caches(home: &GvrHome) -> std::io::Result<Vec<WorkspaceCache>> {
             path,
         });
     }
-    out.sort_by(|a, b| b.last_used.cmp(&a.last_used));
+    out.sort_by_key(|c| std::cmp::Reverse(c.last_used));
     Ok(out)
 }
 

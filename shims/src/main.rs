@@ -47,13 +47,25 @@ impl Failure {
     }
 }
 
+/// The error and its causes on one line: `cannot run /x/go: Permission denied`.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
+}
+
 macro_rules! failure_from {
     ($($t:ty => $code:expr),* $(,)?) => {$(
         impl From<$t> for Failure {
             fn from(e: $t) -> Failure {
                 #[allow(clippy::redundant_closure_call)]
                 let code = ($code)(&e);
-                Failure::new(e.to_string(), code)
+                Failure::new(chain(&e), code)
             }
         }
     )*};
