@@ -133,6 +133,14 @@ pub fn rehash(
     Ok(report)
 }
 
+/// What `gvr install` / `gvr uninstall` call after changing `versions/`: rehash with
+/// the shim binary next to the running `gvr`, recording that `gvr` for auto-install.
+pub fn refresh(home: &GvrHome) -> Result<RehashReport, ShimError> {
+    let shim = find_shim_binary()?;
+    let gvr = std::env::current_exe().map_err(ShimError::CurrentExe)?;
+    rehash(home, &shim, Some(&gvr))
+}
+
 /// Links (else copies) `src` to a temp name beside `dest` and renames it over `dest`.
 /// Returns whether it had to copy.
 fn place(src: &Path, dest: &Path) -> io::Result<bool> {

@@ -41,7 +41,7 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<ExitCode> {
                     file.display()
                 );
             };
-            print_pin(ctx, &text, &file, "");
+            print_pin(ctx, &text, &file);
             Ok(ExitCode::SUCCESS)
         }
     }

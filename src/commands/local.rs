@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
-use gvr::select::{find_system_go, Here, PinKind};
+use gvr::select::{find_system_go, Here};
 use gvr::{GoVersion, GvrHome, VersionSpec};
 
 use super::Ctx;
@@ -38,26 +38,22 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<ExitCode> {
                     cwd.display()
                 );
             };
-            let what = match pin.kind {
-                PinKind::GoVersion => "",
-                PinKind::ToolVersions => " (a .tool-versions line)",
-            };
             let Some(text) = pin.text else {
                 bail!(
                     "{} names no Go version; write one with `gvr local <version>`",
                     pin.path.display()
                 );
             };
-            print_pin(ctx, &text, &pin.path, what);
+            print_pin(ctx, &text, &pin.path);
             Ok(ExitCode::SUCCESS)
         }
     }
 }
 
 /// Prints a pin as `<version> (set by <file>)`, warning when it is not installed.
-pub fn print_pin(ctx: &Ctx, text: &str, path: &Path, what: &str) {
+pub fn print_pin(ctx: &Ctx, text: &str, path: &Path) {
     ctx.out
-        .result(format!("{text} (set by {}{what})", path.display()));
+        .result(format!("{text} (set by {})", path.display()));
     if let Ok(VersionSpec::Exact(v)) = text.parse::<VersionSpec>() {
         if !ctx.home.is_installed(&v) {
             ctx.out
