@@ -81,7 +81,7 @@ failure_from! {
 fn run() -> Result<i32, Failure> {
     let mut args = std::env::args_os();
     let argv0 = args.next().unwrap_or_default();
-    let tool = tool_name(&argv0);
+    let tool = invoked_name(&argv0);
     let home = GvrHome::from_env()?;
 
     if let Some(version) = versioned_entry(&tool) {
@@ -165,6 +165,19 @@ fn tool_name(argv0: &OsStr) -> String {
         .or_else(|| name.strip_suffix(".EXE"))
         .unwrap_or(&name);
     name.to_string()
+}
+
+/// The name this shim was run as. The executable's own file name comes first: the go
+/// command switching toolchains execs `go1.22.10` from PATH but passes its own argv,
+/// so argv[0] still says `go`. argv[0] is the fallback for a symlinked `gvr-shim`.
+fn invoked_name(argv0: &OsStr) -> String {
+    match std::env::current_exe() {
+        Ok(exe) => match tool_name(exe.as_os_str()) {
+            name if name != "gvr-shim" => name,
+            _ => tool_name(argv0),
+        },
+        Err(_) => tool_name(argv0),
+    }
 }
 
 /// `go1.22.10` → 1.22.10; `go`, `gofmt`, `gopls` → None.

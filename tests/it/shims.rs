@@ -2,7 +2,7 @@
 //! `go<version>` entries, rehash and leanness.
 
 use std::os::unix::fs::MetadataExt;
-use std::os::unix::process::ExitStatusExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -288,7 +288,14 @@ fn versioned_entry_runs_that_sdk_for_gotoolchain() {
     // GOROOT unset (here: stale, and the shim must not care).
     w.set("GOTOOLCHAIN", "go1.22.10");
     w.set("GOROOT", "/nonexistent");
-    let out = ok(w.shim("go1.22.10", &w.dir("p"), &["build"]));
+    // Stock go execs the entry with its own argv, so argv[0] is `go`, not `go1.22.10`.
+    let entry = w.home.join("shims/go1.22.10");
+    let out = ok(w
+        .cmd(&entry, &w.dir("p"))
+        .arg0("go")
+        .arg("build")
+        .output()
+        .unwrap());
     let env = tool_env(&out);
     let sdk = w.home.join("versions/1.22.10");
     assert_eq!(env["version"], "1.22.10");
