@@ -26,6 +26,15 @@ fn rehash_links_the_shim_and_tracks_installed_versions() {
             .trim(),
         Path::new(env!("CARGO_BIN_EXE_gvr")).display().to_string()
     );
+    // Run under its own name, the shim explains how it is meant to be used.
+    let out = w.cmd(&shim_bin, &w.root).arg("version").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("run `gvr rehash`"),
+        "{}",
+        stderr(&out)
+    );
+
     // Uninstalled versions lose their entry; new ones gain one.
     std::fs::remove_dir_all(w.home.join("versions/1.21.13")).unwrap();
     install_fake(&w.home, "1.23.4");
