@@ -97,10 +97,12 @@ impl Toolchain {
     ) -> Result<Vec<EnvVar>, ToolchainError> {
         let user = |k: &str| current(k).filter(|v| !v.is_empty());
         let mut vars = self.base_env(&current)?;
+        let saved = GoEnvFile::load(&current);
 
-        vars.push(match user("GOTOOLCHAIN") {
-            Some(v) => EnvVar::kept("GOTOOLCHAIN", v, "set by you"),
-            None => EnvVar::set(
+        vars.push(match (user("GOTOOLCHAIN"), saved.get("GOTOOLCHAIN")) {
+            (Some(v), _) => EnvVar::kept("GOTOOLCHAIN", v, "set by you"),
+            (None, Some(_)) => saved.untouched("GOTOOLCHAIN"),
+            (None, None) => EnvVar::set(
                 "GOTOOLCHAIN",
                 "local",
                 "so go.mod cannot make go download another toolchain behind gvr's back",
@@ -115,6 +117,7 @@ impl Toolchain {
         }
         vars.push(match (user("GOCACHE"), ws.cache_policy) {
             (Some(v), _) => EnvVar::kept("GOCACHE", v, "set by you"),
+            (None, _) if saved.get("GOCACHE").is_some() => saved.untouched("GOCACHE"),
             (None, CachePolicy::Shared) => EnvVar {
                 name: "GOCACHE",
                 value: EnvValue::Untouched,
@@ -252,6 +255,53 @@ fn prepend_path(dir: &Path, path: Option<&OsStr>) -> OsString {
     })
 }
 
+/// The settings saved with `go env -w` (`$GOENV`, default `<config dir>/go/env`): the
+/// user's choices as much as environment variables are, so gvr leaves those alone too.
+struct GoEnvFile {
+    path: Option<PathBuf>,
+    text: String,
+}
+
+impl GoEnvFile {
+    /// Reads the file if it exists: one small read, usually a failed open.
+    fn load(current: &impl Fn(&str) -> Option<OsString>) -> GoEnvFile {
+        let path = match current("GOENV").filter(|v| !v.is_empty()) {
+            Some(v) if v == "off" => None,
+            Some(v) => Some(PathBuf::from(v)),
+            None => dirs::config_dir().map(|d| d.join("go").join("env")),
+        };
+        let text = path
+            .as_ref()
+            .and_then(|p| std::fs::read_to_string(p).ok())
+            .unwrap_or_default();
+        GoEnvFile { path, text }
+    }
+
+    /// A non-empty value of `key`, as the go command reads the file (last one wins).
+    fn get(&self, key: &str) -> Option<&str> {
+        self.text
+            .lines()
+            .filter_map(|l| l.trim().split_once('='))
+            .filter(|(k, _)| k.trim() == key)
+            .map(|(_, v)| v.trim())
+            .next_back()
+            .filter(|v| !v.is_empty())
+    }
+
+    fn untouched(&self, name: &'static str) -> EnvVar {
+        let file = self
+            .path
+            .as_deref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        EnvVar {
+            name,
+            value: EnvValue::Untouched,
+            why: format!("set by you with `go env -w` ({file}): go reads it from there"),
+        }
+    }
+}
+
 /// One variable of the tool's environment and why it has that value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnvVar {
@@ -268,7 +318,7 @@ pub enum EnvValue {
     Unset,
     /// The user's value, left alone.
     Kept(OsString),
-    /// Not touched and not set by the user.
+    /// Left to the go command (its own default or the user's `go env -w` setting).
     Untouched,
 }
 
@@ -352,10 +402,12 @@ mod tests {
     }
 
     fn env_of(f: &Fixture, user: &[(&str, &str)]) -> HashMap<&'static str, EnvValue> {
-        let user: HashMap<String, OsString> = user
+        // GOENV=off unless a test names a file: never read the developer's go env.
+        let mut user: HashMap<String, OsString> = user
             .iter()
             .map(|(k, v)| (k.to_string(), OsString::from(v)))
             .collect();
+        user.entry("GOENV".into()).or_insert_with(|| "off".into());
         f.tc.env(&f.ws, |k| user.get(k).cloned())
             .unwrap()
             .into_iter()
@@ -416,6 +468,32 @@ mod tests {
     }
 
     #[test]
+    fn go_env_w_settings_are_the_users_too() {
+        let f = fixture();
+        let file = f._t.path().join("go-env");
+        std::fs::write(
+            &file,
+            "GOTOOLCHAIN=auto\nGOCACHE=/saved/cache\nGOPROXY=off\n",
+        )
+        .unwrap();
+        let goenv = file.display().to_string();
+        let e = env_of(&f, &[("GOENV", &goenv)]);
+        assert_eq!(e["GOTOOLCHAIN"], EnvValue::Untouched);
+        assert_eq!(e["GOCACHE"], EnvValue::Untouched);
+        // The environment still beats the file, and GOENV=off ignores it.
+        assert_eq!(
+            env_of(&f, &[("GOENV", &goenv), ("GOTOOLCHAIN", "local")])["GOTOOLCHAIN"],
+            EnvValue::Kept("local".into())
+        );
+        assert_eq!(env_of(&f, &[("GOENV", "off")])["GOTOOLCHAIN"], set("local"));
+        std::fs::write(&file, "GOTOOLCHAIN=\n").unwrap();
+        assert_eq!(
+            env_of(&f, &[("GOENV", &goenv)])["GOTOOLCHAIN"],
+            set("local")
+        );
+    }
+
+    #[test]
     fn shared_cache_policy_and_no_go_work() {
         let mut f = fixture();
         f.ws.cache_policy = CachePolicy::Shared;
@@ -470,7 +548,7 @@ mod tests {
         );
         assert_eq!(tc.bin_dir, PathBuf::from("/opt/x"));
         let e: HashMap<_, _> = tc
-            .env(&f.ws, |_| None)
+            .env(&f.ws, |k| (k == "GOENV").then(|| "off".into()))
             .unwrap()
             .into_iter()
             .map(|v| (v.name, v.value))

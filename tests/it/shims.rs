@@ -106,6 +106,21 @@ fn stale_goroot_is_overridden_and_user_settings_are_respected() {
 }
 
 #[test]
+fn go_env_w_settings_count_as_the_users() {
+    let w = World::with_versions(&["1.22.10"]);
+    w.write("p/.go-version", "1.22.10\n");
+    let go_env = w.root.join("user/.config/go/env");
+    std::fs::create_dir_all(go_env.parent().unwrap()).unwrap();
+    std::fs::write(&go_env, "GOTOOLCHAIN=go1.22.10+auto\n").unwrap();
+    let env = tool_env(&ok(w.shim("go", &w.dir("p"), &["build"])));
+    assert_eq!(
+        env["GOTOOLCHAIN"], "<unset>",
+        "go reads it from its env file"
+    );
+    assert!(env["GOCACHE"].starts_with(&w.cache.display().to_string()));
+}
+
+#[test]
 fn shared_gocache_policy_leaves_gocache_alone() {
     let mut w = World::with_versions(&["1.22.10"]);
     w.write("p/.go-version", "1.22.10\n");
