@@ -1,1 +1,58 @@
-//! (filled in by its issue)
+//! Running the selected tool in place of the current process: the one module with
+//! platform code for it.
+//!
+//! Unix: `exec`, so the tool owns the pid, signals, the TTY and the exit code.
+//! Elsewhere (Windows): spawn, wait, and hand back the tool's exit code.
+
+use std::io;
+use std::path::PathBuf;
+use std::process::Command;
+
+#[derive(Debug, thiserror::Error)]
+#[error("cannot run {}", program.display())]
+pub struct ExecError {
+    pub program: PathBuf,
+    pub source: io::Error,
+}
+
+impl ExecError {
+    /// 127 when the program does not exist (as shells do), 126 when it cannot run.
+    pub fn exit_code(&self) -> u8 {
+        if self.source.kind() == io::ErrorKind::NotFound {
+            127
+        } else {
+            126
+        }
+    }
+}
+
+/// Replaces this process with `cmd`. On Unix it returns only if the exec failed; on
+/// other platforms it returns the child's exit code once it finished.
+pub fn exec(cmd: &mut Command) -> Result<i32, ExecError> {
+    imp::exec(cmd).map_err(|source| ExecError {
+        program: PathBuf::from(cmd.get_program()),
+        source,
+    })
+}
+
+#[cfg(unix)]
+mod imp {
+    use std::os::unix::process::CommandExt;
+    use std::process::Command;
+
+    pub fn exec(cmd: &mut Command) -> std::io::Result<i32> {
+        Err(cmd.exec())
+    }
+}
+
+#[cfg(not(unix))]
+mod imp {
+    use std::process::Command;
+
+    pub fn exec(cmd: &mut Command) -> std::io::Result<i32> {
+        // No exec on Windows: run the tool as a child and pass its code through. The
+        // console delivers Ctrl-C to both processes, so the tool still sees it.
+        let status = cmd.status()?;
+        Ok(status.code().unwrap_or(1))
+    }
+}

@@ -34,6 +34,26 @@ enum Command {
     List(commands::list::Args),
     /// List the Go versions the release index (go.dev or the mirror) offers
     ListRemote(commands::list_remote::Args),
+    /// Pin a Go version for this directory (.go-version), or show the pin
+    Local(commands::local::Args),
+    /// Set the default Go version where nothing is pinned, or show it
+    Global(commands::global::Args),
+    /// Show the Go version selected here and why
+    Current(commands::current::Args),
+    /// Show the path of the binary a shim would run here
+    Which(commands::which::Args),
+    /// Run a command with the Go environment the shims set here
+    Exec(commands::exec::Args),
+    /// Show the environment the shims set here, and why
+    Env(commands::env::Args),
+    /// Print shell setup: shims on PATH and completions
+    Init(commands::init::Args),
+    /// Print a shell completion script
+    Completions(commands::completions::Args),
+    /// Recreate the shims in $GVR_HOME/shims
+    Rehash(commands::rehash::Args),
+    /// List or prune the per-workspace Go build caches
+    Cache(commands::cache::Args),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +67,16 @@ fn main() -> ExitCode {
         Command::Uninstall(a) => commands::uninstall::run(&ctx, a),
         Command::List(a) => commands::list::run(&ctx, a),
         Command::ListRemote(a) => commands::list_remote::run(&ctx, a),
+        Command::Local(a) => commands::local::run(&ctx, a),
+        Command::Global(a) => commands::global::run(&ctx, a),
+        Command::Current(a) => commands::current::run(&ctx, a),
+        Command::Which(a) => commands::which::run(&ctx, a),
+        Command::Exec(a) => commands::exec::run(&ctx, a),
+        Command::Env(a) => commands::env::run(&ctx, a),
+        Command::Init(a) => commands::init::run(&ctx, a),
+        Command::Completions(a) => commands::completions::run(&ctx, a),
+        Command::Rehash(a) => commands::rehash::run(&ctx, a),
+        Command::Cache(a) => commands::cache::run(&ctx, a),
     };
     match result {
         Ok(code) => code,

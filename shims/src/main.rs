@@ -1,2 +1,269 @@
-//! The shim behind `go`, `gofmt` and `gopls` (filled in by the selection issue).
-fn main() {}
+//! The shim behind `go`, `gofmt`, `gopls` and the `go<version>` entries in
+//! `$GVR_HOME/shims`: argv[0] → tool name → gvr's selection for this directory → exec.
+//!
+//! Lean on purpose (DESIGN §5): it stats a few names per parent directory, reads a few
+//! small files and replaces itself with the SDK's binary. No argument parsing, no
+//! config, no network.
+
+mod auto_install;
+
+use std::ffi::OsStr;
+use std::path::Path;
+use std::process::ExitCode;
+
+use gvr::exec::{exec, ExecError};
+use gvr::home::HomeError;
+use gvr::select::{select, Here, Origin, SelectError, Selected, Selection};
+use gvr::toolchain::{resolve_tool, EnvValue, Toolchain, ToolchainError};
+use gvr::workspace::Workspace;
+use gvr::{GoVersion, GvrHome};
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+        Err(f) => {
+            // The shim is its own edge: no Printer here, just the conventional prefix.
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("gvr: {}", f.message);
+            }
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+/// A message for stderr and the exit code to leave with.
+struct Failure {
+    message: String,
+    code: u8,
+}
+
+impl Failure {
+    fn new(message: impl Into<String>, code: u8) -> Failure {
+        Failure {
+            message: message.into(),
+            code,
+        }
+    }
+}
+
+/// The error and its causes on one line: `cannot run /x/go: Permission denied`.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
+}
+
+macro_rules! failure_from {
+    ($($t:ty => $code:expr),* $(,)?) => {$(
+        impl From<$t> for Failure {
+            fn from(e: $t) -> Failure {
+                #[allow(clippy::redundant_closure_call)]
+                let code = ($code)(&e);
+                Failure::new(chain(&e), code)
+            }
+        }
+    )*};
+}
+
+failure_from! {
+    HomeError => |_: &HomeError| 1,
+    SelectError => |_: &SelectError| 1,
+    ToolchainError => |e: &ToolchainError| e.exit_code(),
+    ExecError => |e: &ExecError| e.exit_code(),
+}
+
+fn run() -> Result<i32, Failure> {
+    let mut args = std::env::args_os();
+    let argv0 = args.next().unwrap_or_default();
+    let tool = invoked_name(&argv0);
+    let home = GvrHome::from_env()?;
+
+    if let Some(version) = versioned_entry(&tool) {
+        return run_versioned(&home, version, args);
+    }
+    if tool == "gvr-shim" {
+        return Err(Failure::new(
+            "gvr-shim runs under a tool's name (go, gofmt, gopls): run `gvr rehash` and put $GVR_HOME/shims on PATH",
+            2,
+        ));
+    }
+
+    let here = Here::from_process()?;
+    let selection = select_or_install(&home, &here)?;
+    let ws = Workspace::find(&home, &here, std::env::var_os("GVR_GOCACHE"));
+    let toolchain = Toolchain::new(&home, selection);
+    let program = resolve_tool(&home, &toolchain, &tool)?;
+    refuse_self(&program)?;
+    let vars = toolchain.env(&ws, |k| std::env::var_os(k))?;
+    if vars
+        .iter()
+        .any(|v| v.name == "GOCACHE" && matches!(v.value, EnvValue::Set(_)))
+    {
+        ws.mark_used();
+    }
+    Ok(exec(&mut Toolchain::command(&program, args, &vars))?)
+}
+
+/// `go<version>` (what `GOTOOLCHAIN=go1.22.10` looks up on PATH): run exactly that
+/// SDK's `go`, with its GOROOT (the caller may have unset GOROOT) and its `bin` first.
+fn run_versioned(
+    home: &GvrHome,
+    version: GoVersion,
+    args: std::env::ArgsOs,
+) -> Result<i32, Failure> {
+    let name = format!("go{version}");
+    if !home.is_installed(&version) {
+        let spec = gvr::VersionSpec::Exact(version.clone());
+        if !auto_install::enabled() {
+            return Err(Failure::new(
+                format!("Go {version} is not installed (asked for as `{name}`, e.g. by GOTOOLCHAIN); run `gvr install {version}`"),
+                1,
+            ));
+        }
+        auto_install::install(home, &spec)?;
+    }
+    let selection = Selection {
+        version: Selected::Version(version),
+        origin: Origin::Entry(name),
+    };
+    let toolchain = Toolchain::new(home, selection);
+    let program = resolve_tool(home, &toolchain, "go")?;
+    refuse_self(&program)?;
+    let vars = toolchain.base_env(&|k| std::env::var_os(k))?;
+    Ok(exec(&mut Toolchain::command(&program, args, &vars))?)
+}
+
+/// Selects, running `gvr install` first when the version is missing and
+/// `GVR_AUTO_INSTALL=1`.
+fn select_or_install(home: &GvrHome, here: &Here) -> Result<Selection, Failure> {
+    match select(home, here) {
+        Ok(s) => Ok(s),
+        Err(e) => match e.missing_spec() {
+            Some(spec) if auto_install::enabled() => {
+                auto_install::install(home, spec)?;
+                Ok(select(home, here)?)
+            }
+            _ => Err(e.into()),
+        },
+    }
+}
+
+/// The tool a shim stands for: the file name it was run as, without `.exe`.
+fn tool_name(argv0: &OsStr) -> String {
+    let name = Path::new(argv0)
+        .file_name()
+        .unwrap_or(argv0)
+        .to_string_lossy();
+    let name = name
+        .strip_suffix(".exe")
+        .or_else(|| name.strip_suffix(".EXE"))
+        .unwrap_or(&name);
+    name.to_string()
+}
+
+/// The name this shim was run as. The executable's own file name comes first: the go
+/// command switching toolchains execs `go1.22.10` from PATH but passes its own argv,
+/// so argv[0] still says `go`. argv[0] is the fallback for a symlinked `gvr-shim`.
+fn invoked_name(argv0: &OsStr) -> String {
+    match std::env::current_exe() {
+        Ok(exe) => match tool_name(exe.as_os_str()) {
+            name if name != "gvr-shim" => name,
+            _ => tool_name(argv0),
+        },
+        Err(_) => tool_name(argv0),
+    }
+}
+
+/// `go1.22.10` → 1.22.10; `go`, `gofmt`, `gopls` → None.
+fn versioned_entry(tool: &str) -> Option<GoVersion> {
+    tool.strip_prefix("go")
+        .filter(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))?
+        .parse()
+        .ok()
+}
+
+/// A shim never execs a shim: if the selected binary is this very file (a `go` on PATH
+/// that is a copy or link of the shim, selected as `system`), stop here.
+#[cfg(unix)]
+fn refuse_self(program: &Path) -> Result<(), Failure> {
+    use std::os::unix::fs::MetadataExt;
+    let (Ok(me), Ok(target)) = (
+        std::fs::metadata("/proc/self/exe"),
+        std::fs::metadata(program),
+    ) else {
+        return Ok(());
+    };
+    if (me.dev(), me.ino()) == (target.dev(), target.ino()) {
+        return Err(Failure::new(
+            format!(
+                "{} is gvr's shim itself, not a Go SDK binary: a `go` on PATH leads back to the shim; remove that copy or pin a version with `gvr global <version>`",
+                program.display()
+            ),
+            1,
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn refuse_self(_program: &Path) -> Result<(), Failure> {
+    // The recursion counter in the environment catches the loop.
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tool_names() {
+        assert_eq!(
+            tool_name(OsStr::new("/home/u/.local/share/gvr/shims/go")),
+            "go"
+        );
+        assert_eq!(tool_name(OsStr::new("gofmt.exe")), "gofmt");
+        assert_eq!(tool_name(OsStr::new("gopls")), "gopls");
+    }
+
+    #[test]
+    fn versioned_entries() {
+        assert_eq!(
+            versioned_entry("go1.22.10"),
+            Some("1.22.10".parse().unwrap())
+        );
+        assert_eq!(
+            versioned_entry("go1.21rc1"),
+            Some("1.21rc1".parse().unwrap())
+        );
+        assert_eq!(versioned_entry("go"), None);
+        assert_eq!(versioned_entry("gofmt"), None);
+        assert_eq!(versioned_entry("gopls"), None);
+    }
+
+    /// The shim's dependency list is the lean core only. Fails if someone adds a heavy
+    /// dependency to the shim or turns on gvr's `cli` feature for it.
+    #[test]
+    fn manifest_stays_lean() {
+        let manifest = include_str!("../Cargo.toml");
+        let deps = manifest
+            .split("[dependencies]")
+            .nth(1)
+            .expect("a [dependencies] table");
+        let lines: Vec<&str> = deps
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .collect();
+        assert_eq!(
+            lines,
+            ["gvr = { path = \"..\", default-features = false }"],
+            "the shim links only gvr's lean core"
+        );
+    }
+}

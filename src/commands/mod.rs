@@ -6,6 +6,17 @@ pub mod list_remote;
 pub mod output;
 pub mod uninstall;
 
+pub mod cache;
+pub mod completions;
+pub mod current;
+pub mod env;
+pub mod exec;
+pub mod global;
+pub mod init;
+pub mod local;
+pub mod rehash;
+pub mod which;
+
 use std::process::ExitCode;
 
 use gvr::GvrHome;

@@ -2,3 +2,5 @@
 //! `GVR_HOME`/`HOME` with a cleared environment. One test binary, one module per area.
 
 mod support;
+mod select;
+mod shims;

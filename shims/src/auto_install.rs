@@ -1,0 +1,57 @@
+//! `GVR_AUTO_INSTALL=1`: when the selected version is missing, the shim runs
+//! `gvr install <spec>` (output on stderr, so the tool's stdout stays clean), then goes on.
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use gvr::{GvrHome, VersionSpec};
+
+use crate::Failure;
+
+/// The file in the shims dir, written by `gvr rehash`, that holds the path of the `gvr`
+/// binary that made the shims.
+const GVR_BIN_FILE: &str = ".gvr-bin";
+
+pub fn enabled() -> bool {
+    std::env::var_os("GVR_AUTO_INSTALL").is_some_and(|v| {
+        matches!(
+            v.to_str().map(str::to_ascii_lowercase).as_deref(),
+            Some("1" | "true" | "yes")
+        )
+    })
+}
+
+/// The `gvr` to run: the one recorded by `gvr rehash`, else `gvr` on PATH.
+fn gvr_binary(home: &GvrHome) -> PathBuf {
+    std::fs::read_to_string(home.shims_dir().join(GVR_BIN_FILE))
+        .ok()
+        .map(|s| PathBuf::from(s.trim_end_matches(['\r', '\n'])))
+        .filter(|p| p.is_file())
+        .unwrap_or_else(|| PathBuf::from("gvr"))
+}
+
+pub fn install(home: &GvrHome, spec: &VersionSpec) -> Result<(), Failure> {
+    let gvr = gvr_binary(home);
+    let status = Command::new(&gvr)
+        .arg("install")
+        .arg(spec.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(std::io::stderr()))
+        .status()
+        .map_err(|e| {
+            Failure::new(
+                format!(
+                    "GVR_AUTO_INSTALL: cannot run `{} install {spec}`: {e}",
+                    gvr.display()
+                ),
+                1,
+            )
+        })?;
+    if !status.success() {
+        return Err(Failure::new(
+            format!("GVR_AUTO_INSTALL: `{} install {spec}` failed ({status}); fix the error above or run it yourself", gvr.display()),
+            1,
+        ));
+    }
+    Ok(())
+}

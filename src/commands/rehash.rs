@@ -1,0 +1,44 @@
+//! `gvr rehash`: (re)create the shims in `$GVR_HOME/shims`.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use gvr::shims::{find_shim_binary, rehash};
+
+use super::Ctx;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {}
+
+pub fn run(ctx: &Ctx, _args: Args) -> anyhow::Result<ExitCode> {
+    let shim = find_shim_binary()?;
+    let gvr = std::env::current_exe().context("cannot find the running gvr binary")?;
+    let report = rehash(&ctx.home, &shim, Some(&gvr))?;
+    let how = if report.copied {
+        "copies of"
+    } else {
+        "links to"
+    };
+    ctx.out.status(format!(
+        "Wrote {} shims in {} ({how} {}): {}",
+        report.written.len(),
+        report.shims_dir.display(),
+        shim.display(),
+        report.written.join(" ")
+    ));
+    if !report.removed.is_empty() {
+        ctx.out.status(format!(
+            "Removed stale entries: {}",
+            report.removed.join(" ")
+        ));
+    }
+    let on_path = std::env::var_os("PATH")
+        .is_some_and(|p| std::env::split_paths(&p).any(|d| d == report.shims_dir));
+    if !on_path {
+        ctx.out.warn(format!(
+            "{} is not on PATH; add it with the line from `gvr init`",
+            report.shims_dir.display()
+        ));
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,444 @@
+//! The shims themselves: the env they give the tool, exec semantics, guards,
+//! `go<version>` entries, rehash and leanness.
+
+use std::os::unix::fs::MetadataExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::select::{ok, stderr, stdout, tool_env, World};
+use crate::support::sdk::install_fake;
+
+#[test]
+fn rehash_links_the_shim_and_tracks_installed_versions() {
+    let w = World::with_versions(&["1.21.13", "1.22.10"]);
+    let shims = w.home.join("shims");
+    let shim_bin = Path::new(env!("CARGO_BIN_EXE_gvr")).with_file_name("gvr-shim");
+    let ino = std::fs::metadata(&shim_bin).unwrap().ino();
+    for name in ["go", "gofmt", "gopls", "go1.21.13", "go1.22.10"] {
+        let m = std::fs::metadata(shims.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(m.ino(), ino, "{name} is a hard link to gvr-shim");
+    }
+    assert_eq!(
+        std::fs::read_to_string(shims.join(".gvr-bin"))
+            .unwrap()
+            .trim(),
+        Path::new(env!("CARGO_BIN_EXE_gvr")).display().to_string()
+    );
+    // Run under its own name, the shim explains how it is meant to be used.
+    let out = w.cmd(&shim_bin, &w.root).arg("version").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("run `gvr rehash`"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Uninstalled versions lose their entry; new ones gain one.
+    std::fs::remove_dir_all(w.home.join("versions/1.21.13")).unwrap();
+    install_fake(&w.home, "1.23.4");
+    w.rehash();
+    assert!(!shims.join("go1.21.13").exists());
+    assert!(shims.join("go1.23.4").exists());
+}
+
+#[test]
+fn the_tool_gets_goroot_path_gotoolchain_gowork_gocache_and_origin() {
+    let w = World::with_versions(&["1.21.13"]);
+    let work = w.write("ws/go.work", "go 1.21\n\nuse ./app\n");
+    let pin = w.write("ws/.go-version", "1.21.13\n");
+    w.write("ws/app/go.mod", "module app\n\ngo 1.21\n");
+    let dir = w.dir("ws/app/internal/x");
+    let out = ok(w.shim("go", &dir, &["build", "./..."]));
+    let env = tool_env(&out);
+    let sdk = w.home.join("versions/1.21.13");
+    assert!(out.contains("args=build ./...\n"), "{out}");
+    assert!(out.contains(&format!("cwd={}\n", dir.display())), "{out}");
+    assert_eq!(env["GOROOT"], sdk.display().to_string());
+    assert_eq!(
+        env["PATH"],
+        format!("{}:{}", sdk.join("bin").display(), w.path)
+    );
+    assert_eq!(env["GOTOOLCHAIN"], "local");
+    assert_eq!(env["GOWORK"], work.display().to_string());
+    let gocache = Path::new(&env["GOCACHE"]);
+    assert_eq!(gocache.parent().unwrap(), w.cache.join("gocache"));
+    assert!(
+        gocache
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("ws-"),
+        "{}",
+        gocache.display()
+    );
+    assert_eq!(env["GVR_GO_VERSION"], "1.21.13");
+    assert_eq!(env["GVR_GO_ORIGIN"], format!("set by {}", pin.display()));
+    assert_eq!(
+        (env["GOPATH"].as_str(), env["GOBIN"].as_str()),
+        ("<unset>", "<unset>")
+    );
+}
+
+#[test]
+fn stale_goroot_is_overridden_and_user_settings_are_respected() {
+    let mut w = World::with_versions(&["1.22.10"]);
+    w.write("p/.go-version", "1.22.10\n");
+    w.write("p/go.work", "go 1.22\n");
+    w.set("GOROOT", "/usr/lib/go-1.19");
+    w.set("GOWORK", "off");
+    w.set("GOCACHE", "/tmp/my-gocache");
+    w.set("GOTOOLCHAIN", "go1.22.10+auto");
+    w.set("GOPATH", "/home/u/go");
+    w.set("GOBIN", "/home/u/bin");
+    let env = tool_env(&ok(w.shim("go", &w.dir("p"), &["build"])));
+    assert_eq!(
+        env["GOROOT"],
+        w.home.join("versions/1.22.10").display().to_string()
+    );
+    assert_eq!(env["GOWORK"], "off");
+    assert_eq!(env["GOCACHE"], "/tmp/my-gocache");
+    assert_eq!(env["GOTOOLCHAIN"], "go1.22.10+auto");
+    assert_eq!(env["GOPATH"], "/home/u/go");
+    assert_eq!(env["GOBIN"], "/home/u/bin");
+}
+
+#[test]
+fn go_env_w_settings_count_as_the_users() {
+    let w = World::with_versions(&["1.22.10"]);
+    w.write("p/.go-version", "1.22.10\n");
+    let go_env = w.root.join("user/.config/go/env");
+    std::fs::create_dir_all(go_env.parent().unwrap()).unwrap();
+    std::fs::write(&go_env, "GOTOOLCHAIN=go1.22.10+auto\n").unwrap();
+    let env = tool_env(&ok(w.shim("go", &w.dir("p"), &["build"])));
+    assert_eq!(
+        env["GOTOOLCHAIN"], "<unset>",
+        "go reads it from its env file"
+    );
+    assert!(env["GOCACHE"].starts_with(&w.cache.display().to_string()));
+}
+
+#[test]
+fn shared_gocache_policy_leaves_gocache_alone() {
+    let mut w = World::with_versions(&["1.22.10"]);
+    w.write("p/.go-version", "1.22.10\n");
+    w.set("GVR_GOCACHE", "shared");
+    assert_eq!(
+        tool_env(&ok(w.shim("go", &w.dir("p"), &["build"])))["GOCACHE"],
+        "<unset>"
+    );
+    assert!(!w.cache.join("gocache").exists());
+}
+
+#[test]
+fn two_workspaces_get_two_gocaches_and_subdirs_share_one() {
+    let w = World::with_versions(&["1.22.10"]);
+    w.write("a/.go-version", "1.22.10\n");
+    w.write("b/go.mod", "module b\n");
+    w.write("b/.go-version", "1.22.10\n");
+    let cache = |rel: &str| tool_env(&ok(w.shim("go", &w.dir(rel), &["build"])))["GOCACHE"].clone();
+    let a = cache("a");
+    assert_ne!(a, cache("b"));
+    assert_eq!(a, cache("a/deep/er"));
+    assert!(
+        Path::new(&a).join(".gvr-used").is_file(),
+        "the shim marks the cache as used"
+    );
+}
+
+#[test]
+fn gofmt_shim_and_missing_tools() {
+    let w = World::with_versions(&["1.22.10"]);
+    w.write("p/.go-version", "1.22.10\n");
+    let env = tool_env(&ok(w.shim("gofmt", &w.dir("p"), &["-l", "."])));
+    assert_eq!(
+        (env["tool"].as_str(), env["version"].as_str()),
+        ("gofmt", "1.22.10")
+    );
+
+    let out = w.shim("gopls", &w.dir("p"), &["version"]);
+    assert_eq!(out.status.code(), Some(127));
+    assert!(
+        stderr(&out).starts_with("gvr: `gopls` is not a tool gvr shims"),
+        "{}",
+        stderr(&out)
+    );
+
+    std::fs::remove_file(w.home.join("versions/1.22.10/bin/gofmt")).unwrap();
+    let out = w.shim("gofmt", &w.dir("p"), &["-l"]);
+    assert_eq!(out.status.code(), Some(127));
+    assert!(
+        stderr(&out).contains("gofmt is missing from Go 1.22.10"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn exit_code_passes_through() {
+    let mut w = World::with_versions(&["1.22.10"]);
+    w.write("p/.go-version", "1.22.10\n");
+    w.set("FAKE_EXIT", "3");
+    assert_eq!(w.shim("go", &w.dir("p"), &["test"]).status.code(), Some(3));
+    assert_eq!(
+        w.shim("go", &w.dir("p"), &["version"]).status.code(),
+        Some(3)
+    );
+}
+
+#[test]
+fn the_shim_execs_so_sigterm_reaches_the_tool() {
+    let mut w = World::with_versions(&["1.22.10"]);
+    w.write("p/.go-version", "1.22.10\n");
+    w.set("FAKE_SLEEP", "20");
+    let mut child = w
+        .cmd("go", &w.dir("p"))
+        .arg("run")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    // After exec the same pid runs the SDK's go script.
+    let script = w.home.join("versions/1.22.10/bin/go").display().to_string();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        if String::from_utf8_lossy(&cmdline).contains(&script) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "pid {pid} never became the tool: {:?}",
+            String::from_utf8_lossy(&cmdline)
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let started = Instant::now();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap()
+        .success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.signal(), Some(15), "{status:?}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+#[test]
+fn recursion_guard_stops_a_shim_that_finds_itself_as_system_go() {
+    let mut w = World::with_versions(&["1.22.10"]);
+    let shim_bin = Path::new(env!("CARGO_BIN_EXE_gvr")).with_file_name("gvr-shim");
+    // A hard link of the shim named `go` elsewhere on PATH: the same file, refused at once.
+    let linked = w.root.join("linked");
+    std::fs::create_dir_all(&linked).unwrap();
+    std::fs::hard_link(w.home.join("shims/go"), linked.join("go")).unwrap();
+    w.path = format!(
+        "{}:{}:/usr/bin:/bin",
+        w.home.join("shims").display(),
+        linked.display()
+    );
+    let out = w.shim("go", &w.dir("p"), &["version"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("is gvr's shim itself"),
+        "{}",
+        stderr(&out)
+    );
+
+    // A copy is a different file on PATH, but the copy finds itself when it runs.
+    let copied = w.root.join("copied");
+    std::fs::create_dir_all(&copied).unwrap();
+    std::fs::copy(&shim_bin, copied.join("go")).unwrap();
+    w.path = format!(
+        "{}:{}:/usr/bin:/bin",
+        w.home.join("shims").display(),
+        copied.display()
+    );
+    let out = w.shim("go", &w.dir("p"), &["version"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains(&format!(
+        "{} is gvr's shim itself",
+        copied.join("go").display()
+    )));
+
+    // A wrapper script that calls the shim: only the depth counter can see that loop.
+    let wrapper = w.root.join("wrapper");
+    std::fs::create_dir_all(&wrapper).unwrap();
+    std::fs::write(
+        wrapper.join("go"),
+        format!(
+            "#!/bin/sh
+exec {} \"$@\"\n",
+            w.home.join("shims/go").display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        wrapper.join("go"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    w.path = format!(
+        "{}:{}:/usr/bin:/bin",
+        w.home.join("shims").display(),
+        wrapper.display()
+    );
+    let out = w.shim("go", &w.dir("p"), &["version"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("gvr: gvr's shims ran each other 8 times in a row (GVR_SHIM_DEPTH=8)"),
+        "{err}"
+    );
+
+    // A counter already at the limit (a loop through other tools) is refused too.
+    w.path = format!("{}:/usr/bin:/bin", w.home.join("shims").display());
+    w.write("p/.go-version", "1.22.10\n");
+    w.set("GVR_SHIM_DEPTH", "8");
+    assert_eq!(
+        w.shim("go", &w.dir("p"), &["version"]).status.code(),
+        Some(1)
+    );
+}
+
+#[test]
+fn versioned_entry_runs_that_sdk_for_gotoolchain() {
+    let mut w = World::with_versions(&["1.21.13", "1.22.10"]);
+    w.write("p/.go-version", "1.21.13\n");
+    // What stock go does for GOTOOLCHAIN=go1.22.10: exec `go1.22.10` from PATH with
+    // GOROOT unset (here: stale, and the shim must not care).
+    w.set("GOTOOLCHAIN", "go1.22.10");
+    w.set("GOROOT", "/nonexistent");
+    // Stock go execs the entry with its own argv, so argv[0] is `go`, not `go1.22.10`.
+    let entry = w.home.join("shims/go1.22.10");
+    let out = ok(w
+        .cmd(&entry, &w.dir("p"))
+        .arg0("go")
+        .arg("build")
+        .output()
+        .unwrap());
+    let env = tool_env(&out);
+    let sdk = w.home.join("versions/1.22.10");
+    assert_eq!(env["version"], "1.22.10");
+    assert_eq!(env["GOROOT"], sdk.display().to_string());
+    assert!(env["PATH"].starts_with(&format!("{}:", sdk.join("bin").display())));
+    assert_eq!(env["GOTOOLCHAIN"], "go1.22.10");
+    assert_eq!(
+        ok(w.shim("go1.22.10", &w.dir("p"), &["version"])).trim(),
+        "go version go1.22.10 linux/amd64"
+    );
+
+    std::fs::remove_dir_all(w.home.join("versions/1.22.10")).unwrap();
+    let out = w.shim("go1.22.10", &w.dir("p"), &["version"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("Go 1.22.10 is not installed")
+            && stderr(&out).contains("`gvr install 1.22.10`")
+    );
+}
+
+#[test]
+fn auto_install_runs_gvr_install_then_the_tool() {
+    let mut w = World::with_versions(&["1.22.10"]);
+    let pin = w.write("p/.go-version", "1.21.13\n");
+    let _ = pin;
+    // Stand in for `gvr install`: a script recorded as the gvr binary that installs a
+    // synthetic SDK and logs its arguments.
+    let staged = w.root.join("staged");
+    std::fs::create_dir_all(&staged).unwrap();
+    install_fake(&staged, "1.21.13");
+    let fake_gvr = w.root.join("fake-gvr");
+    std::fs::write(
+        &fake_gvr,
+        format!(
+            "#!/bin/sh\necho \"fake gvr $*\"\necho \"$*\" > {log}\nmv {src} {dst}\n",
+            log = w.root.join("install.log").display(),
+            src = staged.join("versions/1.21.13").display(),
+            dst = w.home.join("versions/1.21.13").display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        &fake_gvr,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    std::fs::write(
+        w.home.join("shims/.gvr-bin"),
+        format!("{}\n", fake_gvr.display()),
+    )
+    .unwrap();
+
+    w.set("GVR_AUTO_INSTALL", "1");
+    let out = w.shim("go", &w.dir("p"), &["version"]);
+    assert_eq!(
+        stdout(&out),
+        "go version go1.21.13 linux/amd64\n",
+        "install output stays off stdout"
+    );
+    assert!(
+        stderr(&out).contains("fake gvr install 1.21.13"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(w.root.join("install.log")).unwrap(),
+        "install 1.21.13\n"
+    );
+
+    // A failing install is reported and the tool does not run.
+    std::fs::write(&fake_gvr, "#!/bin/sh\nexit 4\n").unwrap();
+    w.write("q/.go-version", "1.23.4\n");
+    let out = w.shim("go", &w.dir("q"), &["version"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("install 1.23.4` failed"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn shim_dependency_tree_stays_lean() {
+    let out = Command::new(env!("CARGO"))
+        .args([
+            "tree",
+            "--offline",
+            "-p",
+            "gvr-shim",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+            "--manifest-path",
+        ])
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let tree = stdout(&out);
+    assert!(tree.contains("gvr-shim") && tree.contains("sha2"), "{tree}");
+    for heavy in [
+        "clap",
+        "ureq",
+        "reqwest",
+        "hyper",
+        "rustls",
+        "native-tls",
+        "openssl",
+        "indicatif",
+        "tokio",
+        "async-std",
+        "serde_json",
+    ] {
+        assert!(
+            !tree
+                .lines()
+                .any(|l| l.split_whitespace().next() == Some(heavy)),
+            "gvr-shim depends on {heavy}:\n{tree}"
+        );
+    }
+}
