@@ -61,8 +61,12 @@ pub enum InstallError {
     Source(#[from] SourceError),
     #[error("go{version} is not in the download cache and offline mode forbids fetching {url}; drop --offline (GVR_OFFLINE) or install it once while online")]
     OfflineMiss { version: GoVersion, url: String },
-    #[error("{url} does not exist on the mirror; check that the mirror has go{version} for this platform (`gvr list-remote`) or pick another --mirror")]
-    ArchiveMissing { version: GoVersion, url: String },
+    #[error("{url} does not exist ({why}); check that the mirror has go{version} for this platform (`gvr list-remote --all`) or pick another --mirror")]
+    ArchiveMissing {
+        version: GoVersion,
+        url: String,
+        why: String,
+    },
     #[error("downloading go{version}: {source}")]
     Fetch {
         version: GoVersion,
@@ -251,7 +255,7 @@ struct Fetched {
 }
 
 /// Gets the archive (from `downloads/<sha256>` when the digest is known and cached, else
-/// from the source), unpacked into `stage.dir` and verified.
+/// from the source), verified and unpacked into `stage.dir`.
 fn fetch_verified(
     home: &GvrHome,
     source: &Source,
@@ -264,23 +268,36 @@ fn fetch_verified(
         let cached = home.download_path(expected);
         if cached.is_file() {
             reporter.start(
-                &format!("unpacking the cached download {}", cached.display()),
+                &format!("using the cached download {}", cached.display()),
                 located.size,
             );
             let input = ArchiveLocation::Path(cached.clone());
-            match stream(source, &input, located.size, None, &stage.dir, reporter) {
-                Ok(got) if &got.sha256 == expected => {
-                    reporter.finish();
+            match stream(
+                source,
+                &input,
+                located.size,
+                Some(expected),
+                None,
+                &stage.dir,
+                reporter,
+            ) {
+                Ok(got) => {
                     return Ok(Fetched {
                         sha256: got.sha256,
                         size: got.size,
                         from_cache: true,
-                    });
+                    })
                 }
-                Ok(_) | Err(_) => {
+                Err(e) => {
                     reporter.finish();
+                    let why = match e {
+                        StreamError::Mismatch { .. } => "its sha256 no longer matches".to_string(),
+                        StreamError::Fetch(e) => e.to_string(),
+                        StreamError::Unpack(e) => e.to_string(),
+                        StreamError::Install(e) => return Err(e),
+                    };
                     reporter.note(&format!(
-                        "the cached download {} is damaged; fetching it again",
+                        "the cached download {} is damaged ({why}); fetching it again",
                         cached.display()
                     ));
                     let _ = fs::remove_file(&cached);
@@ -295,52 +312,48 @@ fn fetch_verified(
         ArchiveLocation::Path(_) => "copying",
     };
     reporter.start(&format!("{verb} {url}"), located.size);
+    let version = &located.version;
     let got = stream(
         source,
         &located.location,
         located.size,
+        located.sha256.as_deref(),
         Some(&stage.partial),
         &stage.dir,
         reporter,
     )
     .map_err(|e| match e {
         StreamError::Fetch(FetchError::Offline { url }) => InstallError::OfflineMiss {
-            version: located.version.clone(),
+            version: version.clone(),
             url,
         },
-        StreamError::Fetch(FetchError::NotFound { url, .. }) => InstallError::ArchiveMissing {
-            version: located.version.clone(),
+        StreamError::Fetch(FetchError::NotFound { url, status }) => InstallError::ArchiveMissing {
+            version: version.clone(),
             url,
+            why: format!("HTTP {status}"),
         },
         StreamError::Fetch(FetchError::Local { source, .. })
             if source.kind() == io::ErrorKind::NotFound =>
         {
             InstallError::ArchiveMissing {
-                version: located.version.clone(),
+                version: version.clone(),
                 url: url.clone(),
+                why: "no such file".into(),
             }
         }
         StreamError::Fetch(e) => InstallError::Fetch {
-            version: located.version.clone(),
+            version: version.clone(),
             source: e,
+        },
+        StreamError::Mismatch { expected, actual } => InstallError::ChecksumMismatch {
+            url: url.clone(),
+            expected,
+            actual,
         },
         StreamError::Install(e) => e,
         StreamError::Unpack(e) => unpack_error(&url, e),
     })?;
-    reporter.finish();
-
-    reporter.start("verifying sha256", None);
-    if let Some(expected) = &located.sha256 {
-        if &got.sha256 != expected {
-            return Err(InstallError::ChecksumMismatch {
-                url,
-                expected: expected.clone(),
-                actual: got.sha256,
-            });
-        }
-    }
-    reporter.finish();
-    // Keep the verified archive, named by its digest, for reinstalls and offline use.
+    // Keep the archive, named by its digest, for reinstalls and offline use.
     let downloads = home.downloads_dir();
     let keep = home.download_path(&got.sha256);
     if fs::create_dir_all(&downloads).is_ok() && !keep.is_file() {
@@ -355,6 +368,7 @@ fn fetch_verified(
 
 enum StreamError {
     Fetch(FetchError),
+    Mismatch { expected: String, actual: String },
     Unpack(UnpackError),
     Install(InstallError),
 }
@@ -366,11 +380,13 @@ struct Streamed {
 
 /// Reads the archive once: hashes it, copies it to `partial` (when given) and unpacks it
 /// into `dest` — a tar.gz on a second thread while the bytes arrive, a zip afterwards
-/// (its directory is at the end).
+/// (its directory is at the end). The digest is checked against `expected` as soon as
+/// the last byte is in. Ends the reporter's current step and reports the later ones.
 fn stream(
     source: &Source,
     input: &ArchiveLocation,
     size: Option<u64>,
+    expected: Option<&str>,
     partial: Option<&Path>,
     dest: &Path,
     reporter: &dyn Reporter,
@@ -383,7 +399,7 @@ fn stream(
     let mut sink_error: Option<InstallError> = None;
     let mut format: Option<Format> = None;
 
-    let (received, unpacked) = std::thread::scope(|s| {
+    std::thread::scope(|s| {
         let (tx, rx) = sync_channel::<Vec<u8>>(CHANNEL_DEPTH);
         let mut rx = Some(rx);
         let mut tx: Option<SyncSender<Vec<u8>>> = Some(tx);
@@ -419,54 +435,66 @@ fn stream(
             ArchiveLocation::Path(p) => fetch::copy_local(p, size, reporter, &mut sink),
         };
         drop(tx); // end of stream for the unpacker
-        let unpacked: Option<Result<UnpackStats, UnpackError>> = unpacker.map(|h| {
-            h.join()
-                .unwrap_or_else(|_| Err(UnpackError::Corrupt("the unpacker panicked".into())))
-        });
-        (received, unpacked)
-    });
-
-    let size = match received {
-        Ok(n) => n,
-        Err(e) => {
-            if let Some(err) = sink_error {
-                return Err(StreamError::Install(err));
-            }
-            if let Some(Err(u)) = unpacked {
-                if matches!(e, FetchError::Sink(_)) {
+        let join = |h: Option<
+            std::thread::ScopedJoinHandle<'_, Result<UnpackStats, UnpackError>>,
+        >| {
+            h.map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(UnpackError::Corrupt("the unpacker panicked".into())))
+            })
+        };
+        reporter.finish();
+        let size = match received {
+            Ok(n) => n,
+            Err(e) => {
+                let unpacked = join(unpacker);
+                if let Some(err) = sink_error {
+                    return Err(StreamError::Install(err));
+                }
+                if let (FetchError::Sink(_), Some(Err(u))) = (&e, unpacked) {
                     return Err(StreamError::Unpack(u));
                 }
+                return Err(StreamError::Fetch(e));
             }
-            return Err(StreamError::Fetch(e));
+        };
+        // Not fsync'd: a crash loses the cache entry at worst, and the digest guards reuse.
+        drop(file.take());
+
+        reporter.start("verifying sha256", None);
+        let sha256 = hex::encode(hasher.finalize_reset());
+        if let Some(exp) = expected.filter(|e| *e != sha256) {
+            join(unpacker); // whatever it wrote goes with the stage
+            return Err(StreamError::Mismatch {
+                expected: exp.to_string(),
+                actual: sha256,
+            });
         }
-    };
-    if let (Some(f), Some(p)) = (file.take(), partial) {
-        // Not fsync'd: a crash loses the cache entry at worst, and the hash guards reuse.
-        drop(f);
-        let _ = p;
-    }
-    let sha256 = hex::encode(hasher.finalize());
-    match (format, unpacked) {
-        (Some(Format::TarGz), Some(r)) => {
-            r.map_err(StreamError::Unpack)?;
+        reporter.finish();
+
+        reporter.start("unpacking", None);
+        match (format, join(unpacker)) {
+            (Some(Format::TarGz), Some(r)) => {
+                r.map_err(StreamError::Unpack)?;
+            }
+            (Some(Format::Zip), _) => {
+                let path = match (partial, input) {
+                    (Some(p), _) => p.to_path_buf(),
+                    (None, ArchiveLocation::Path(p)) => p.clone(),
+                    (None, ArchiveLocation::Url(_)) => {
+                        unreachable!("downloads always go to a partial file")
+                    }
+                };
+                unpack::unpack_zip(&path, dest).map_err(StreamError::Unpack)?;
+            }
+            _ => {
+                return Err(StreamError::Unpack(UnpackError::Corrupt(
+                    "unknown archive format".into(),
+                )))
+            }
         }
-        (Some(Format::Zip), _) => {
-            let path = match (partial, input) {
-                (Some(p), _) => p.to_path_buf(),
-                (None, ArchiveLocation::Path(p)) => p.clone(),
-                (None, ArchiveLocation::Url(_)) => {
-                    unreachable!("URLs are always kept in a partial file")
-                }
-            };
-            unpack::unpack_zip(&path, dest).map_err(StreamError::Unpack)?;
-        }
-        _ => {
-            return Err(StreamError::Unpack(UnpackError::Corrupt(
-                "unknown archive format".into(),
-            )))
-        }
-    }
-    Ok(Streamed { sha256, size })
+        reporter.finish();
+        Ok(Streamed { sha256, size })
+    })
 }
 
 /// A `Read` over the chunks the download thread sends.
