@@ -41,10 +41,10 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<ExitCode> {
     };
     let mut failed = false;
     for spec in &args.specs {
-        let result = source
-            .resolve(&ctx.home, spec, &reporter)
-            .map_err(dist::InstallError::from)
-            .and_then(|v| dist::install(&ctx.home, &source, &v, &opts, &reporter));
+        let result = match source.resolve(&ctx.home, spec, &reporter) {
+            Ok(v) => dist::install(&ctx.home, &source, &v, &opts, &reporter),
+            Err(e) => Err(e.into()),
+        };
         match result {
             Ok(out) if out.already_installed => {
                 ctx.out.status(format!(

@@ -45,7 +45,7 @@ impl std::fmt::Display for ArchiveLocation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ArchiveLocation::Url(u) => f.write_str(u),
-            ArchiveLocation::Path(p) => write!(f, "{}", p.display()),
+            ArchiveLocation::Path(p) => f.write_str(&file_url(p)),
         }
     }
 }
@@ -201,7 +201,7 @@ impl Source {
                 format!("{base}/index.json"),
                 format!("{base}/?mode=json&include=all"),
             ],
-            Location::Dir(dir) => vec![dir.join("index.json").display().to_string()],
+            Location::Dir(dir) => vec![file_url(&dir.join("index.json"))],
         }
     }
 
@@ -239,7 +239,7 @@ impl Source {
                 return Err(SourceError::MirrorDirMissing(dir.clone()));
             }
             let path = dir.join("index.json");
-            let url = path.display().to_string();
+            let url = file_url(&path);
             return match std::fs::read(&path) {
                 Ok(bytes) => Ok(Some(LoadedIndex {
                     index: parse_index(&url, &bytes)?,
@@ -475,7 +475,7 @@ impl Source {
     ) -> Result<Option<(String, String)>, SourceError> {
         let (url, content) = match self.archive_location(&format!("{filename}.sha256")) {
             ArchiveLocation::Path(p) => {
-                let url = p.display().to_string();
+                let url = file_url(&p);
                 match std::fs::read(&p) {
                     Ok(b) => (url, b),
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -542,6 +542,16 @@ fn index_ttl() -> Duration {
         .and_then(|s| s.trim().parse().ok())
         .map(Duration::from_secs)
         .unwrap_or(DEFAULT_INDEX_TTL)
+}
+
+/// `file:///abs/path` for a local archive or index, so receipts always hold a URL.
+pub fn file_url(path: &Path) -> String {
+    let p = path.display().to_string();
+    if p.starts_with('/') {
+        format!("file://{p}")
+    } else {
+        format!("file:///{}", p.replace('\\', "/"))
+    }
 }
 
 /// A sidecar holds the hex digest, maybe followed by whitespace and a file name (the
