@@ -288,9 +288,15 @@ fn handle(st: &State, conn: TcpStream) -> std::io::Result<()> {
             None => Fault::default(),
         }
     };
+    // Log on arrival (tests wait for "the archive is being fetched"); the status is
+    // filled in once the response is written.
+    let slot = {
+        let mut log = st.log.lock().unwrap();
+        log.push(req.clone());
+        log.len() - 1
+    };
     let mut out = conn;
-    let result = respond(st, &mut req, &fault, &mut out);
-    st.log.lock().unwrap().push(req);
+    let result = respond(st, slot, &mut req, &fault, &mut out);
     let _ = out.flush();
     let _ = out.shutdown(Shutdown::Both);
     result
@@ -298,6 +304,7 @@ fn handle(st: &State, conn: TcpStream) -> std::io::Result<()> {
 
 fn respond(
     st: &State,
+    slot: usize,
     req: &mut Request,
     fault: &Fault,
     out: &mut TcpStream,
@@ -305,12 +312,14 @@ fn respond(
     let head_only = req.method == "HEAD";
     if let Some(status) = fault.status {
         req.status = status;
-        return write_head(out, status, &[("Content-Length", "0".into())]);
+        return head(st, slot, out, status, &[("Content-Length", "0".into())]);
     }
     if fault.fail_times > 0 {
         req.status = fault.fail_status;
         let body = format!("{} injected failure\n", fault.fail_status);
-        write_head(
+        head(
+            st,
+            slot,
             out,
             fault.fail_status,
             &[("Content-Length", body.len().to_string())],
@@ -321,7 +330,9 @@ fn respond(
         req.status = status;
         let body = "<!DOCTYPE html>\n<html><head><title>404 Not Found</title></head>\n\
                     <body><h1>Not Found</h1><p>The requested file was not found.</p></body></html>\n";
-        write_head(
+        head(
+            st,
+            slot,
             out,
             status,
             &[
@@ -338,7 +349,7 @@ fn respond(
 
     let Some(file) = resolve(&st.root, &req.path) else {
         req.status = 404;
-        return write_head(out, 404, &[("Content-Length", "0".into())]);
+        return head(st, slot, out, 404, &[("Content-Length", "0".into())]);
     };
     let body = std::fs::read(&file)?;
     let mtime = std::fs::metadata(&file)?.modified()?;
@@ -361,7 +372,7 @@ fn respond(
         };
         if not_modified {
             req.status = 304;
-            return write_head(out, 304, &validators);
+            return head(st, slot, out, 304, &validators);
         }
     }
 
@@ -378,7 +389,9 @@ fn respond(
                 extra.push(("Content-Range", format!("bytes {start}-{}/{len}", len - 1)));
             } else {
                 req.status = 416;
-                return write_head(
+                return head(
+                    st,
+                    slot,
                     out,
                     416,
                     &[
@@ -397,7 +410,7 @@ fn respond(
     extra.push(("Content-Type", ctype.into()));
     extra.push(("Content-Length", (len - start).to_string()));
     req.status = status;
-    write_head(out, status, &extra)?;
+    head(st, slot, out, status, &extra)?;
     if head_only {
         return Ok(());
     }
@@ -425,6 +438,21 @@ fn respond(
         }
         None => out.write_all(rest),
     }
+}
+
+/// Records the status in the log before anything is sent, so a client that has seen
+/// the response always finds it logged.
+fn head(
+    st: &State,
+    slot: usize,
+    out: &mut TcpStream,
+    status: u16,
+    headers: &[(&str, String)],
+) -> std::io::Result<()> {
+    if let Some(entry) = st.log.lock().unwrap().get_mut(slot) {
+        entry.status = status;
+    }
+    write_head(out, status, headers)
 }
 
 fn write_head(out: &mut TcpStream, status: u16, headers: &[(&str, String)]) -> std::io::Result<()> {
