@@ -831,6 +831,100 @@ fn unreachable_mirror_names_the_url() {
 }
 
 #[test]
+fn mirror_url_with_trailing_slash_works() {
+    let m = std_mirror();
+    let s = serve(&m);
+    let mut g = Gvr::new();
+    g.mirror(format!("{}/", s.url()));
+    g.run(["install", "1.22.6"]).ok();
+    assert_installed(&g, "1.22.6");
+    assert!(
+        s.requests().iter().all(|r| !r.path.contains("//")),
+        "{}",
+        s.log_text()
+    );
+}
+
+#[test]
+fn http_mirror_under_a_sub_path() {
+    let m = std_mirror();
+    let parent = tempfile::TempDir::new().unwrap();
+    std::os::unix::fs::symlink(m.path(), parent.path().join("dl")).unwrap();
+    let s = Server::start(parent.path());
+    let mut g = Gvr::new();
+    g.mirror(format!("{}/dl", s.url()));
+    g.run(["install", "1.22"])
+        .ok()
+        .stderr_has("installed go1.22.10");
+    assert_eq!(s.gets("/dl/index.json"), 1, "{}", s.log_text());
+    let d = m.archive("1.22.10");
+    assert_eq!(
+        g.receipt("1.22.10")["url"],
+        format!("{}/dl/{}", s.url(), d.filename)
+    );
+}
+
+#[test]
+fn go_dev_style_index_endpoint_serves_a_mirror_without_index_json() {
+    let mut m = std_mirror();
+    let index = m.index_json();
+    m.remove_index();
+    std::fs::write(m.path().join("dl-index"), index).unwrap();
+    let s = serve(&m);
+    s.alias("/", "dl-index");
+    let g = world(&s);
+    g.run(["install", "1.22"])
+        .ok()
+        .stderr_has("installed go1.22.10");
+    let hits = s
+        .requests_for("/")
+        .into_iter()
+        .filter(|r| r.query.as_deref() == Some("mode=json&include=all"))
+        .count();
+    assert_eq!(hits, 1, "{}", s.log_text());
+}
+
+#[test]
+fn odd_real_world_index_entries_are_tolerated() {
+    // From go.dev's real data: an off-grammar version, a release with only a source
+    // tarball, an old release whose files have no SHA-256, a release with no files.
+    let m = MirrorBuilder::new()
+        .sdk("1.22.6")
+        .dist(
+            Dist::raw("1.9.2rc2", b"src".to_vec())
+                .kind("source")
+                .os_arch("", "")
+                .filename("go1.9.2rc2.src.tar.gz"),
+        )
+        .dist(Dist::sdk("1.4.2").checksums(Checksums::Neither))
+        .bare_version("1.5beta1")
+        .build();
+    let s = serve(&m);
+    let g = world(&s);
+    let r = g.run(["list-remote", "--all"]).ok();
+    let listed = listed_versions(&r.stdout);
+    assert!(
+        listed.contains(&"1.22.6".to_string()) && listed.contains(&"1.4.2".to_string()),
+        "{r:?}"
+    );
+    g.run(["install", "1.22.6"]).ok();
+    g.run(["install", "1.4.2"])
+        .fails()
+        .stderr_has("--allow-unverified");
+    g.run(["install", "1.9.2rc2"]).fails();
+    assert_eq!(Gvr::ls(&g.versions_dir()), ["1.22.6"]);
+}
+
+#[test]
+fn default_source_is_go_dev() {
+    let g = Gvr::new();
+    g.run(["--offline", "list-remote"])
+        .fails()
+        .stderr_has("go.dev")
+        .stderr_has("offline");
+}
+
+#[test]
 fn missing_file_mirror_names_the_path() {
     let g = Gvr::new();
     let missing = g.root().join("no-such-mirror");
@@ -1361,6 +1455,7 @@ fn kill_9_at_random_moments_never_leaves_a_partial_version() {
         seed ^= seed << 17;
         seed
     };
+    let mut leftovers_seen = 0;
     for round in 0..10 {
         if round % 2 == 0 {
             // Half the rounds download; the others unpack from the cache (a shorter window).
@@ -1372,6 +1467,9 @@ fn kill_9_at_random_moments_never_leaves_a_partial_version() {
         child.kill().unwrap(); // SIGKILL
         let status = child.wait().unwrap();
         check_no_partial_version(&g, round);
+        if !Gvr::ls(&g.tmp_dir()).is_empty() {
+            leftovers_seen += 1;
+        }
 
         let r = g.run(["install", "1.22.6"]);
         assert_eq!(r.code, 0, "round {round} (killed after {delay:?}, {args:?} → {status:?}): recovery failed:\n{r:?}");
@@ -1380,6 +1478,11 @@ fn kill_9_at_random_moments_never_leaves_a_partial_version() {
         assert_tmp_clean(&g);
         g.run(["uninstall", "1.22.6"]).ok();
     }
+    // Otherwise "the next run cleans the leftovers" was never exercised.
+    assert!(
+        leftovers_seen > 0,
+        "no kill left anything in tmp/; the loop did not interrupt installs"
+    );
 }
 
 // ---------------------------------------------------------------------------------------

@@ -105,6 +105,7 @@ impl Request {
 struct State {
     root: PathBuf,
     faults: Mutex<HashMap<String, Fault>>,
+    aliases: Mutex<HashMap<String, String>>,
     log: Mutex<Vec<Request>>,
     stop: AtomicBool,
 }
@@ -123,6 +124,7 @@ impl Server {
         let state = Arc::new(State {
             root: root.to_path_buf(),
             faults: Mutex::new(HashMap::new()),
+            aliases: Mutex::new(HashMap::new()),
             log: Mutex::new(Vec::new()),
             stop: AtomicBool::new(false),
         });
@@ -162,6 +164,16 @@ impl Server {
             .lock()
             .unwrap()
             .insert(path.to_string(), fault);
+    }
+
+    /// Serves the file `file` (relative to the root) at `path` too, e.g. `/` for
+    /// go.dev's `/?mode=json&include=all` (the query is ignored).
+    pub fn alias(&self, path: &str, file: &str) {
+        self.state
+            .aliases
+            .lock()
+            .unwrap()
+            .insert(path.to_string(), file.to_string());
     }
 
     pub fn clear_fault(&self, path: &str) {
@@ -347,7 +359,12 @@ fn respond(
         };
     }
 
-    let Some(file) = resolve(&st.root, &req.path) else {
+    let alias = st.aliases.lock().unwrap().get(&req.path).cloned();
+    let target = match alias {
+        Some(file) => format!("/{file}"),
+        None => req.path.clone(),
+    };
+    let Some(file) = resolve(&st.root, &target) else {
         req.status = 404;
         return head(st, slot, out, 404, &[("Content-Length", "0".into())]);
     };
