@@ -59,7 +59,7 @@ impl Reporter for Progress {
                     ),
                     None => {
                         let b = ProgressBar::new_spinner().with_style(
-                            ProgressStyle::with_template("{spinner} {msg} {bytes}").expect("valid template"),
+                            ProgressStyle::with_template("{spinner} {msg}").expect("valid template"),
                         );
                         b.enable_steady_tick(Duration::from_millis(120));
                         b

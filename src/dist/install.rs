@@ -29,7 +29,7 @@ use crate::version::GoVersion;
 
 /// Chunks in flight between the download and the unpack thread (× [`fetch::CHUNK`]):
 /// enough to ride out jitter, small enough to keep memory flat.
-const CHANNEL_DEPTH: usize = 32;
+const CHANNEL_DEPTH: usize = 16;
 
 #[derive(Debug, Clone, Default)]
 pub struct InstallOptions {

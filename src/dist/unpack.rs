@@ -9,6 +9,7 @@ use std::collections::HashSet;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{sync_channel, SyncSender};
 
 use crate::version::GoVersion;
 
@@ -45,6 +46,9 @@ pub enum UnpackError {
     Io { path: PathBuf, source: io::Error },
     #[error("the archive has no go/VERSION file, so it is not a Go SDK")]
     NoVersionFile,
+    /// The file writer failed; its own error is reported instead.
+    #[error("the file writer stopped")]
+    WriterStopped,
     #[error("the archive holds {found}, not go{wanted}; the mirror serves the wrong file under this name")]
     WrongVersion { wanted: GoVersion, found: String },
 }
@@ -75,54 +79,95 @@ pub struct UnpackStats {
 
 /// Unpacks a gzip-compressed tar stream into `dest` (which must exist and be empty),
 /// then reads the stream to its end so the gzip trailer (CRC, length) is checked.
+/// Inflating and checking happen on this thread, writing files on another.
 pub fn unpack_tar_gz<R: Read>(reader: R, dest: &Path) -> Result<UnpackStats, UnpackError> {
-    let gz = flate2::read::MultiGzDecoder::new(reader);
-    let mut buffered = BufReader::with_capacity(INFLATE_BUF, gz);
-    let mut tree = Tree::new(dest);
-    {
-        let mut archive = tar::Archive::new(&mut buffered);
-        let entries = archive
-            .entries()
-            .map_err(|e| UnpackError::Corrupt(e.to_string()))?;
-        for entry in entries {
-            let mut entry = entry.map_err(|e| UnpackError::Corrupt(e.to_string()))?;
-            let raw = entry.path_bytes().into_owned();
-            let name = String::from_utf8(raw).map_err(|e| {
-                refused(
-                    &String::from_utf8_lossy(e.as_bytes()),
-                    "the name is not UTF-8",
-                )
-            })?;
-            let kind = entry.header().entry_type();
-            let mode = entry.header().mode().unwrap_or(0o644);
-            use tar::EntryType as T;
-            match kind {
-                T::XGlobalHeader | T::XHeader | T::GNULongName | T::GNULongLink => continue,
-                _ => {}
-            }
-            let Some(rel) = tree.rel_path(&name)? else {
-                continue;
-            };
-            match kind {
-                T::Regular | T::Continuous => tree.file(&name, &rel, mode, &mut entry)?,
-                T::Directory => tree.dir(&name, &rel)?,
-                T::Symlink => {
-                    let target = link_target(&name, entry.link_name_bytes())?;
-                    tree.symlink(&name, &rel, &target)?
+    with_writer(dest, |tree| {
+        let gz = flate2::read::MultiGzDecoder::new(reader);
+        let mut buffered = BufReader::with_capacity(INFLATE_BUF, gz);
+        {
+            let mut archive = tar::Archive::new(&mut buffered);
+            let entries = archive
+                .entries()
+                .map_err(|e| UnpackError::Corrupt(e.to_string()))?;
+            for entry in entries {
+                let mut entry = entry.map_err(|e| UnpackError::Corrupt(e.to_string()))?;
+                let raw = entry.path_bytes().into_owned();
+                let name = String::from_utf8(raw).map_err(|e| {
+                    refused(
+                        &String::from_utf8_lossy(e.as_bytes()),
+                        "the name is not UTF-8",
+                    )
+                })?;
+                let kind = entry.header().entry_type();
+                let mode = entry.header().mode().unwrap_or(0o644);
+                use tar::EntryType as T;
+                match kind {
+                    T::XGlobalHeader | T::XHeader | T::GNULongName | T::GNULongLink => continue,
+                    _ => {}
                 }
-                T::Link => {
-                    let target = link_target(&name, entry.link_name_bytes())?;
-                    tree.hardlink(&name, &rel, &target)?
+                let Some(rel) = tree.rel_path(&name)? else {
+                    continue;
+                };
+                match kind {
+                    T::Regular | T::Continuous => {
+                        let size = entry.size();
+                        tree.file(&name, rel, mode, size, &mut entry)?
+                    }
+                    T::Directory => tree.dir(&name, rel)?,
+                    T::Symlink => {
+                        let target = link_target(&name, entry.link_name_bytes())?;
+                        tree.symlink(&name, rel, target)?
+                    }
+                    T::Link => {
+                        let target = link_target(&name, entry.link_name_bytes())?;
+                        tree.hardlink(&name, rel, &target)?
+                    }
+                    T::Char | T::Block => {
+                        return Err(refused(&name, "device nodes are not allowed"))
+                    }
+                    T::Fifo => return Err(refused(&name, "fifo nodes are not allowed")),
+                    other => {
+                        return Err(refused(&name, format!("unsupported entry type {other:?}")))
+                    }
                 }
-                T::Char | T::Block => return Err(refused(&name, "device nodes are not allowed")),
-                T::Fifo => return Err(refused(&name, "fifo nodes are not allowed")),
-                other => return Err(refused(&name, format!("unsupported entry type {other:?}"))),
             }
         }
-    }
-    // The tar end marker may come before the end of the gzip stream.
-    io::copy(&mut buffered, &mut io::sink()).map_err(|e| UnpackError::Corrupt(e.to_string()))?;
-    Ok(tree.stats)
+        // The tar end marker may come before the end of the gzip stream.
+        io::copy(&mut buffered, &mut io::sink())
+            .map_err(|e| UnpackError::Corrupt(e.to_string()))?;
+        Ok(())
+    })
+}
+
+/// Runs `parse` with a [`Tree`] whose checked operations a second thread carries out.
+/// The writer's own error (disk full, permission) wins over the "writer stopped" it
+/// causes on this side.
+fn with_writer(
+    dest: &Path,
+    parse: impl FnOnce(&mut Tree) -> Result<(), UnpackError>,
+) -> Result<UnpackStats, UnpackError> {
+    std::thread::scope(|s| {
+        let (tx, rx) = sync_channel::<Op>(OPS_IN_FLIGHT);
+        let writer = s.spawn(move || {
+            let mut w = Writer::new(dest);
+            for op in rx {
+                w.apply(op)?;
+            }
+            w.close()?;
+            Ok(w.stats)
+        });
+        let mut tree = Tree::new(tx);
+        let parsed = parse(&mut tree);
+        drop(tree); // closes the channel: the writer finishes what it was sent
+        let written: Result<UnpackStats, UnpackError> = writer
+            .join()
+            .unwrap_or_else(|_| Err(UnpackError::Corrupt("the file writer panicked".into())));
+        match (parsed, written) {
+            (Ok(()), written) => written,
+            (Err(UnpackError::WriterStopped), Err(w)) => Err(w),
+            (Err(e), _) => Err(e),
+        }
+    })
 }
 
 fn link_target(
@@ -141,33 +186,37 @@ pub fn unpack_zip(path: &Path, dest: &Path) -> Result<UnpackStats, UnpackError> 
     })?;
     let mut zip = zip::ZipArchive::new(io::BufReader::with_capacity(INFLATE_BUF, file))
         .map_err(|e| UnpackError::Corrupt(e.to_string()))?;
-    let mut tree = Tree::new(dest);
-    for i in 0..zip.len() {
-        let mut entry = zip
-            .by_index(i)
-            .map_err(|e| UnpackError::Corrupt(e.to_string()))?;
-        let name = entry.name().to_string();
-        let Some(rel) = tree.rel_path(&name)? else {
-            continue;
-        };
-        let mode = entry.unix_mode();
-        let file_type = mode.map(|m| m & 0o170000).unwrap_or(0);
-        match file_type {
-            0o120000 => {
-                let mut target = String::new();
-                entry
-                    .read_to_string(&mut target)
-                    .map_err(|_| refused(&name, "the link target is not UTF-8"))?;
-                tree.symlink(&name, &rel, &target)?;
+    with_writer(dest, |tree| {
+        for i in 0..zip.len() {
+            let mut entry = zip
+                .by_index(i)
+                .map_err(|e| UnpackError::Corrupt(e.to_string()))?;
+            let name = entry.name().to_string();
+            let Some(rel) = tree.rel_path(&name)? else {
+                continue;
+            };
+            let mode = entry.unix_mode();
+            let file_type = mode.map(|m| m & 0o170000).unwrap_or(0);
+            match file_type {
+                0o120000 => {
+                    let mut target = String::new();
+                    entry
+                        .read_to_string(&mut target)
+                        .map_err(|_| refused(&name, "the link target is not UTF-8"))?;
+                    tree.symlink(&name, rel, target)?;
+                }
+                0o020000 | 0o060000 => return Err(refused(&name, "device nodes are not allowed")),
+                0o010000 => return Err(refused(&name, "fifo nodes are not allowed")),
+                0o140000 => return Err(refused(&name, "sockets are not allowed")),
+                _ if entry.is_dir() || file_type == 0o040000 => tree.dir(&name, rel)?,
+                _ => {
+                    let size = entry.size();
+                    tree.file(&name, rel, mode.unwrap_or(0o644), size, &mut entry)?
+                }
             }
-            0o020000 | 0o060000 => return Err(refused(&name, "device nodes are not allowed")),
-            0o010000 => return Err(refused(&name, "fifo nodes are not allowed")),
-            0o140000 => return Err(refused(&name, "sockets are not allowed")),
-            _ if entry.is_dir() || file_type == 0o040000 => tree.dir(&name, &rel)?,
-            _ => tree.file(&name, &rel, mode.unwrap_or(0o644), &mut entry)?,
         }
-    }
-    Ok(tree.stats)
+        Ok(())
+    })
 }
 
 /// Checks that `dest/VERSION`'s first line names `wanted`.
@@ -189,28 +238,173 @@ pub fn check_version_file(dest: &Path, wanted: &GoVersion) -> Result<(), UnpackE
     }
 }
 
-/// The tree being written: every path is relative to the stripped `go/`.
-struct Tree {
+/// One checked filesystem step, carried out in order by the [`Writer`].
+enum Op {
+    /// `create_dir_all`.
+    DirAll(PathBuf),
+    /// `create_dir`, tolerating an existing directory.
+    Dir(PathBuf),
+    Open {
+        rel: PathBuf,
+        mode: u32,
+    },
+    Write(Vec<u8>),
+    /// Removes a link the archive put here earlier, so the new entry replaces it
+    /// instead of writing through it.
+    Remove(PathBuf),
+    Symlink {
+        rel: PathBuf,
+        target: String,
+    },
+    Hardlink {
+        name: String,
+        shown: String,
+        rel: PathBuf,
+        target: PathBuf,
+    },
+}
+
+/// Operations in flight to the writer; file data travels in blocks of at most
+/// [`INFLATE_BUF`], so this bounds memory.
+const OPS_IN_FLIGHT: usize = 32;
+
+/// Performs [`Op`]s under `root`. Every path it gets was checked by [`Tree`].
+struct Writer {
     root: PathBuf,
+    open: Option<(File, PathBuf)>,
+    stats: UnpackStats,
+}
+
+impl Writer {
+    fn new(root: &Path) -> Writer {
+        Writer {
+            root: root.to_path_buf(),
+            open: None,
+            stats: UnpackStats::default(),
+        }
+    }
+
+    fn io(&self, rel: &Path, source: io::Error) -> UnpackError {
+        UnpackError::Io {
+            path: self.root.join(rel),
+            source,
+        }
+    }
+
+    fn close(&mut self) -> Result<(), UnpackError> {
+        // Dropping closes; no fsync per file (the install commits with one rename, and
+        // a crash before it leaves only a stage to clean).
+        self.open = None;
+        Ok(())
+    }
+
+    fn apply(&mut self, op: Op) -> Result<(), UnpackError> {
+        match op {
+            Op::DirAll(rel) => {
+                fs::create_dir_all(self.root.join(&rel)).map_err(|e| self.io(&rel, e))
+            }
+            Op::Dir(rel) => match fs::create_dir(self.root.join(&rel)) {
+                Ok(()) => Ok(()),
+                Err(e)
+                    if e.kind() == io::ErrorKind::AlreadyExists
+                        && self.root.join(&rel).is_dir() =>
+                {
+                    Ok(())
+                }
+                Err(e) => Err(self.io(&rel, e)),
+            },
+            Op::Open { rel, mode } => {
+                self.close()?;
+                let path = self.root.join(&rel);
+                let mut opts = OpenOptions::new();
+                opts.write(true).create(true).truncate(true);
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::OpenOptionsExt;
+                    // Permission bits only: setuid, setgid and sticky are dropped here.
+                    opts.mode((mode & 0o777) | 0o600);
+                }
+                #[cfg(not(unix))]
+                let _ = mode;
+                let f = opts.open(&path).map_err(|e| self.io(&rel, e))?;
+                self.open = Some((f, rel));
+                self.stats.files += 1;
+                Ok(())
+            }
+            Op::Write(data) => {
+                let Some((f, rel)) = self.open.as_mut() else {
+                    return Ok(());
+                };
+                if let Err(e) = f.write_all(&data) {
+                    let rel = rel.clone();
+                    return Err(self.io(&rel, e));
+                }
+                self.stats.bytes += data.len() as u64;
+                Ok(())
+            }
+            Op::Remove(rel) => fs::remove_file(self.root.join(&rel)).map_err(|e| self.io(&rel, e)),
+            Op::Symlink { rel, target } => {
+                self.close()?;
+                let path = self.root.join(&rel);
+                if path.symlink_metadata().is_ok() {
+                    fs::remove_file(&path).map_err(|e| self.io(&rel, e))?;
+                }
+                #[cfg(unix)]
+                return std::os::unix::fs::symlink(&target, &path).map_err(|e| self.io(&rel, e));
+                #[cfg(not(unix))]
+                return Err(refused(
+                    &rel.display().to_string(),
+                    format!("symlinks (to `{target}`) are not supported on this platform"),
+                ));
+            }
+            Op::Hardlink {
+                name,
+                shown,
+                rel,
+                target,
+            } => {
+                self.close()?;
+                let path = self.root.join(&rel);
+                if path.symlink_metadata().is_ok() {
+                    fs::remove_file(&path).map_err(|e| self.io(&rel, e))?;
+                }
+                fs::hard_link(self.root.join(&target), &path).map_err(|e| match e.kind() {
+                    io::ErrorKind::NotFound => refused(
+                        &name,
+                        format!("its hard link target `{shown}` is not in the archive before it"),
+                    ),
+                    _ => self.io(&rel, e),
+                })?;
+                self.stats.files += 1;
+                Ok(())
+            }
+        }
+    }
+}
+
+/// The checks: every entry is validated here, against what the archive created so far,
+/// before any [`Op`] for it is sent. Paths are relative to the stripped `go/`.
+struct Tree {
+    out: SyncSender<Op>,
     /// Symlinks created so far: nothing may be written or resolved through them.
     links: HashSet<PathBuf>,
     /// Directories known to exist, to skip redundant `create_dir_all` calls.
     dirs: HashSet<PathBuf>,
-    buf: Vec<u8>,
-    stats: UnpackStats,
 }
 
 impl Tree {
-    fn new(root: &Path) -> Tree {
+    fn new(out: SyncSender<Op>) -> Tree {
         let mut dirs = HashSet::new();
         dirs.insert(PathBuf::new());
         Tree {
-            root: root.to_path_buf(),
+            out,
             links: HashSet::new(),
             dirs,
-            buf: vec![0; INFLATE_BUF],
-            stats: UnpackStats::default(),
         }
+    }
+
+    fn send(&self, op: Op) -> Result<(), UnpackError> {
+        self.out.send(op).map_err(|_| UnpackError::WriterStopped)
     }
 
     /// `go/bin/go` → `bin/go`; `None` for `go/` itself.
@@ -254,18 +448,11 @@ impl Tree {
         Ok(())
     }
 
-    fn io(&self, rel: &Path, source: io::Error) -> UnpackError {
-        UnpackError::Io {
-            path: self.root.join(rel),
-            source,
-        }
-    }
-
     fn ensure_parent(&mut self, name: &str, rel: &Path) -> Result<(), UnpackError> {
         self.check_parents(name, rel)?;
         let parent = rel.parent().unwrap_or(Path::new(""));
         if !self.dirs.contains(parent) {
-            fs::create_dir_all(self.root.join(parent)).map_err(|e| self.io(parent, e))?;
+            self.send(Op::DirAll(parent.to_path_buf()))?;
             let mut p = Some(parent);
             while let Some(d) = p {
                 if !self.dirs.insert(d.to_path_buf()) {
@@ -277,31 +464,23 @@ impl Tree {
         Ok(())
     }
 
-    /// Removes a link (or file) this archive wrote earlier at `rel`, so the new entry
-    /// replaces it instead of writing through it.
     fn replace(&mut self, rel: &Path) -> Result<(), UnpackError> {
         if self.links.remove(rel) {
-            fs::remove_file(self.root.join(rel)).map_err(|e| self.io(rel, e))?;
+            self.send(Op::Remove(rel.to_path_buf()))?;
         }
         Ok(())
     }
 
-    fn dir(&mut self, name: &str, rel: &Path) -> Result<(), UnpackError> {
-        if self.links.contains(rel) {
+    fn dir(&mut self, name: &str, rel: PathBuf) -> Result<(), UnpackError> {
+        if self.links.contains(&rel) {
             return Err(refused(
                 name,
                 "a directory where the archive already put a link",
             ));
         }
-        self.ensure_parent(name, rel)?;
-        if self.dirs.insert(rel.to_path_buf()) {
-            match fs::create_dir(self.root.join(rel)) {
-                Ok(()) => {}
-                Err(e)
-                    if e.kind() == io::ErrorKind::AlreadyExists && self.root.join(rel).is_dir() => {
-                }
-                Err(e) => return Err(self.io(rel, e)),
-            }
+        self.ensure_parent(name, &rel)?;
+        if self.dirs.insert(rel.clone()) {
+            self.send(Op::Dir(rel))?;
         }
         Ok(())
     }
@@ -309,42 +488,32 @@ impl Tree {
     fn file(
         &mut self,
         name: &str,
-        rel: &Path,
+        rel: PathBuf,
         mode: u32,
+        size: u64,
         data: &mut dyn Read,
     ) -> Result<(), UnpackError> {
-        self.ensure_parent(name, rel)?;
-        self.replace(rel)?;
-        let path = self.root.join(rel);
-        let mut opts = OpenOptions::new();
-        opts.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            // Permission bits only: setuid, setgid and sticky are dropped here.
-            opts.mode((mode & 0o777) | 0o600);
-        }
-        #[cfg(not(unix))]
-        let _ = mode;
-        let mut f = opts.open(&path).map_err(|e| self.io(rel, e))?;
+        self.ensure_parent(name, &rel)?;
+        self.replace(&rel)?;
+        self.send(Op::Open { rel, mode })?;
+        let mut left = size;
         loop {
-            let n = match data.read(&mut self.buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(UnpackError::Corrupt(format!("reading `{name}`: {e}"))),
-            };
-            f.write_all(&self.buf[..n]).map_err(|e| UnpackError::Io {
-                path: path.clone(),
-                source: e,
-            })?;
-            self.stats.bytes += n as u64;
+            let want = left.clamp(1, INFLATE_BUF as u64) as usize;
+            let mut block = Vec::with_capacity(want);
+            let n = data
+                .take(want as u64)
+                .read_to_end(&mut block)
+                .map_err(|e| UnpackError::Corrupt(format!("reading `{name}`: {e}")))?;
+            if n == 0 {
+                break;
+            }
+            left = left.saturating_sub(n as u64);
+            self.send(Op::Write(block))?;
         }
-        self.stats.files += 1;
         Ok(())
     }
 
-    fn symlink(&mut self, name: &str, rel: &Path, target: &str) -> Result<(), UnpackError> {
+    fn symlink(&mut self, name: &str, rel: PathBuf, target: String) -> Result<(), UnpackError> {
         if target.is_empty() {
             return Err(refused(name, "a link with an empty target"));
         }
@@ -388,24 +557,16 @@ impl Tree {
                 at.push(comp);
             }
         }
-        self.ensure_parent(name, rel)?;
-        self.replace(rel)?;
-        let path = self.root.join(rel);
-        if path.symlink_metadata().is_ok() {
-            fs::remove_file(&path).map_err(|e| self.io(rel, e))?;
+        if !cfg!(unix) {
+            return Err(refused(name, "symlinks are not supported on this platform"));
         }
-        #[cfg(unix)]
-        std::os::unix::fs::symlink(target, &path).map_err(|e| self.io(rel, e))?;
-        #[cfg(not(unix))]
-        return Err(refused(name, "symlinks are not supported on this platform"));
-        #[cfg(unix)]
-        {
-            self.links.insert(rel.to_path_buf());
-            Ok(())
-        }
+        self.ensure_parent(name, &rel)?;
+        self.replace(&rel)?;
+        self.links.insert(rel.clone());
+        self.send(Op::Symlink { rel, target })
     }
 
-    fn hardlink(&mut self, name: &str, rel: &Path, target: &str) -> Result<(), UnpackError> {
+    fn hardlink(&mut self, name: &str, rel: PathBuf, target: &str) -> Result<(), UnpackError> {
         let target_rel = match self.rel_path(target) {
             Ok(Some(t)) => t,
             Ok(None) | Err(_) => {
@@ -422,21 +583,14 @@ impl Tree {
             ));
         }
         self.check_parents(name, &target_rel)?;
-        self.ensure_parent(name, rel)?;
-        self.replace(rel)?;
-        let path = self.root.join(rel);
-        if path.symlink_metadata().is_ok() {
-            fs::remove_file(&path).map_err(|e| self.io(rel, e))?;
-        }
-        fs::hard_link(self.root.join(&target_rel), &path).map_err(|e| match e.kind() {
-            io::ErrorKind::NotFound => refused(
-                name,
-                format!("its hard link target `{target}` is not in the archive before it"),
-            ),
-            _ => self.io(rel, e),
-        })?;
-        self.stats.files += 1;
-        Ok(())
+        self.ensure_parent(name, &rel)?;
+        self.replace(&rel)?;
+        self.send(Op::Hardlink {
+            name: name.to_string(),
+            shown: target.to_string(),
+            rel,
+            target: target_rel,
+        })
     }
 }
 
