@@ -640,6 +640,18 @@ fn server_errors_are_retried() {
 }
 
 #[test]
+fn dropped_connections_are_retried() {
+    let m = std_mirror();
+    let s = serve(&m);
+    let g = world(&s);
+    let path = m.archive_path("1.22.6");
+    s.set_fault(&path, Fault::new().drop_connection(2));
+    g.run(["install", "1.22.6"]).ok();
+    assert_installed(&g, "1.22.6");
+    assert_eq!(s.gets(&path), 3, "{}", s.log_text());
+}
+
+#[test]
 fn persistent_server_errors_fail_with_the_url_after_bounded_retries() {
     let m = std_mirror();
     let s = serve(&m);
@@ -1401,6 +1413,51 @@ fn second_install_waits_and_says_so() {
     );
     assert_installed(&g, "1.22.6");
     assert_eq!(s.gets(&path), 1, "{}", s.log_text());
+}
+
+#[test]
+fn locks_are_per_version() {
+    // A slow install of 1.22.6 does not hold up 1.21.13.
+    let m = padded_mirror(64 * 1024, Checksums::Both);
+    let s = serve(&m);
+    let path = m.archive_path("1.22.6");
+    s.set_fault(
+        &path,
+        Fault::new().slow(4 * 1024, Duration::from_millis(100)),
+    );
+    let g = world(&s);
+    let slow = g.spawn(["install", "1.22.6"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while s.gets(&path) == 0 {
+        assert!(Instant::now() < deadline, "{}", s.log_text());
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let other = g
+        .run(["install", "1.21.13"])
+        .ok()
+        .stderr_has("installed go1.21.13");
+    assert!(!other.stderr.contains("waiting"), "{other:?}");
+    assert!(
+        g.version_dir("1.21.13").is_dir() && !g.version_dir("1.22.6").exists(),
+        "1.21.13 should finish first"
+    );
+    finish(slow).ok();
+    assert_eq!(Gvr::ls(&g.versions_dir()), ["1.21.13", "1.22.6"]);
+}
+
+#[test]
+fn gvr_home_is_created_on_first_install() {
+    let m = std_mirror();
+    let mut g = Gvr::new();
+    let fresh = g.root().join("not/yet/there");
+    g.env("GVR_HOME", &fresh);
+    g.run(["--mirror", m.path().to_str().unwrap(), "install", "1.22.6"])
+        .ok();
+    assert!(
+        fresh.join("versions/1.22.6/.gvr/receipt.json").is_file(),
+        "{:?}",
+        tree(&fresh)
+    );
 }
 
 /// Every entry of `versions/` is a complete SDK with a receipt.

@@ -29,6 +29,7 @@ pub struct Fault {
     no_validators: bool,
     no_etag: bool,
     status: Option<u16>,
+    drop_times: u32,
 }
 
 impl Fault {
@@ -71,6 +72,11 @@ impl Fault {
     /// Send `Last-Modified` but no `ETag`.
     pub fn no_etag(mut self) -> Fault {
         self.no_etag = true;
+        self
+    }
+    /// Close the connection without answering, `times` times (a connection error).
+    pub fn drop_connection(mut self, times: u32) -> Fault {
+        self.drop_times = times;
         self
     }
     /// Answer this status with an empty body, always (e.g. 403, 404, 500).
@@ -290,6 +296,8 @@ fn handle(st: &State, conn: TcpStream) -> std::io::Result<()> {
                 let snapshot = f.clone();
                 if req.method == "HEAD" {
                     // HEAD probes do not use up injected failures.
+                } else if f.drop_times > 0 {
+                    f.drop_times -= 1;
                 } else if f.fail_times > 0 {
                     f.fail_times -= 1;
                 } else if f.truncate_times > 0 && f.truncate_times != u32::MAX {
@@ -322,6 +330,10 @@ fn respond(
     out: &mut TcpStream,
 ) -> std::io::Result<()> {
     let head_only = req.method == "HEAD";
+    if fault.drop_times > 0 {
+        // The client sees the connection end before any status line.
+        return Ok(());
+    }
     if let Some(status) = fault.status {
         req.status = status;
         return head(st, slot, out, status, &[("Content-Length", "0".into())]);
