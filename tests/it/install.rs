@@ -1736,6 +1736,31 @@ fn progress_without_a_terminal_is_plain_lines() {
 }
 
 #[test]
+fn progress_on_a_terminal_draws_bars() {
+    // `script` gives gvr a pseudo-terminal; the bar redraws in place.
+    if !Path::new("/usr/bin/script").exists() {
+        panic!("this test needs util-linux `script` at /usr/bin/script");
+    }
+    let m = padded_mirror(64 * 1024, Checksums::Both);
+    let s = serve(&m);
+    s.set_fault(
+        &m.archive_path("1.22.6"),
+        Fault::new().slow(4 * 1024, Duration::from_millis(40)),
+    );
+    let mut g = world(&s);
+    g.env("TERM", "xterm");
+    let inner = format!("{} install 1.22.6", crate::support::cli::gvr_bin());
+    let r = g.run_program("/usr/bin/script", ["-qec", inner.as_str(), "/dev/null"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(r.stdout.contains("installed go1.22.6"), "{r:?}");
+    assert!(
+        r.stdout.contains('\r') && r.stdout.contains("\u{1b}["),
+        "no bar drawn on a terminal:\n{r:?}"
+    );
+    assert_installed(&g, "1.22.6");
+}
+
+#[test]
 fn verbose_names_the_archive_url() {
     let m = std_mirror();
     let s = serve(&m);

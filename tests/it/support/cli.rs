@@ -189,7 +189,16 @@ impl Gvr {
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
-        let mut c = Command::new(gvr_bin());
+        self.program(gvr_bin(), args)
+    }
+
+    /// Any program with this world's cleared environment, HOME, GVR_* and PATH.
+    pub fn program<I, S>(&self, program: &str, args: I) -> Command
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut c = Command::new(program);
         c.args(args)
             .env_clear()
             .env("HOME", self.home())
@@ -217,6 +226,25 @@ impl Gvr {
         let out = self.command(&args).output().expect("run gvr");
         Run {
             args,
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Runs another program (e.g. `script` wrapping `gvr`) in this world.
+    pub fn run_program<I, S>(&self, program: &str, args: I) -> Run
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let args: Vec<String> = args
+            .into_iter()
+            .map(|a| a.as_ref().to_string_lossy().into_owned())
+            .collect();
+        let out = self.program(program, &args).output().expect("run program");
+        Run {
+            args: std::iter::once(program.to_string()).chain(args).collect(),
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
