@@ -131,7 +131,11 @@ impl Progress<'_> {
 
     fn finish(&mut self, url: &str) -> Result<(), FetchError> {
         if !self.head_checked {
+            // A body shorter than the lookahead: check it and hand it on all the same.
             check_magic(url, &self.head)?;
+            self.head_checked = true;
+            let head = std::mem::take(&mut self.head);
+            (self.sink)(&head).map_err(FetchError::Sink)?;
         }
         Ok(())
     }

@@ -143,6 +143,8 @@ pub struct Source {
     platform: Platform,
     /// The index once loaded (`None` inside: the source has none).
     loaded: Mutex<Option<Option<Arc<LoadedIndex>>>>,
+    /// How long a cached index is used without asking the server.
+    index_ttl: Duration,
 }
 
 impl Source {
@@ -157,7 +159,15 @@ impl Source {
             fetcher: Fetcher::new(fetch),
             platform: Platform::current(),
             loaded: Mutex::new(None),
+            index_ttl: index_ttl(),
         })
+    }
+
+    /// Overrides how long a cached index counts as fresh (default 10 minutes, or
+    /// `GVR_INDEX_TTL` seconds; zero revalidates every time).
+    pub fn with_index_ttl(mut self, ttl: Duration) -> Source {
+        self.index_ttl = ttl;
+        self
     }
 
     pub fn location(&self) -> &Location {
@@ -260,7 +270,7 @@ impl Source {
         let now = unix_now();
 
         if let Some((bytes, meta)) = &cached {
-            let fresh = now.saturating_sub(meta.checked_at) < index_ttl().as_secs();
+            let fresh = now.saturating_sub(meta.checked_at) < self.index_ttl.as_secs();
             if fresh || self.offline() {
                 return Ok(Some(LoadedIndex {
                     index: parse_index(&meta.url, bytes)?,
@@ -701,6 +711,86 @@ mod tests {
             .resolve(&home, &"1.22".parse().unwrap(), &crate::report::Silent)
             .unwrap_err();
         assert!(matches!(e, SourceError::NoIndex { .. }), "{e}");
+    }
+
+    /// Serves `index.json` with an ETag on loopback and answers a matching
+    /// If-None-Match with 304. Returns the base URL and the statuses it sent.
+    fn etag_server(body: &'static str) -> (String, Arc<Mutex<Vec<u16>>>) {
+        use std::io::{BufRead, BufReader, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let statuses = Arc::new(Mutex::new(Vec::new()));
+        let st = statuses.clone();
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(mut conn) = conn else { break };
+                let mut reader = BufReader::new(conn.try_clone().unwrap());
+                let mut matched = false;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    matched |= line
+                        .to_ascii_lowercase()
+                        .starts_with("if-none-match: \"v1\"");
+                }
+                let resp = if matched {
+                    st.lock().unwrap().push(304);
+                    "HTTP/1.1 304 Not Modified\r\nETag: \"v1\"\r\nConnection: close\r\n\r\n"
+                        .to_string()
+                } else {
+                    st.lock().unwrap().push(200);
+                    format!(
+                        "HTTP/1.1 200 OK\r\nETag: \"v1\"\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                        body.len()
+                    )
+                };
+                let _ = conn.write_all(resp.as_bytes());
+            }
+        });
+        (base, statuses)
+    }
+
+    #[test]
+    fn index_is_cached_then_revalidated_with_etag() {
+        let (base, statuses) =
+            etag_server(r#"[{"version": "go1.22.6", "stable": true, "files": []}]"#);
+        let dir = tempfile::tempdir().unwrap();
+        let home = GvrHome::at(dir.path().join("home"), dir.path().join("cache"));
+        let cfg = FetchConfig::from_env(false);
+        let quiet = &crate::report::Silent;
+        let fresh = || Source::new(Some(&base), cfg.clone()).unwrap();
+
+        let loaded = fresh().index(&home, quiet).unwrap().unwrap();
+        assert_eq!(loaded.url, format!("{base}/index.json"));
+        assert_eq!(loaded.index.versions().count(), 1);
+        // Fresh cache: no request at all.
+        fresh().index(&home, quiet).unwrap().unwrap();
+        assert_eq!(*statuses.lock().unwrap(), [200]);
+        // Stale cache: a conditional request, answered 304, and the cached copy is used.
+        let again = fresh()
+            .with_index_ttl(Duration::ZERO)
+            .index(&home, quiet)
+            .unwrap()
+            .unwrap();
+        assert_eq!(again.index.versions().count(), 1);
+        assert_eq!(*statuses.lock().unwrap(), [200, 304]);
+        // Offline: the cache, whatever its age.
+        let offline = Source::new(Some(&base), FetchConfig::from_env(true))
+            .unwrap()
+            .with_index_ttl(Duration::ZERO);
+        assert_eq!(
+            offline
+                .index(&home, quiet)
+                .unwrap()
+                .unwrap()
+                .index
+                .versions()
+                .count(),
+            1
+        );
+        assert_eq!(statuses.lock().unwrap().len(), 2);
     }
 
     #[test]
