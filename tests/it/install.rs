@@ -1758,6 +1758,63 @@ fn progress_on_a_terminal_draws_bars() {
         "no bar drawn on a terminal:\n{r:?}"
     );
     assert_installed(&g, "1.22.6");
+
+    // --quiet draws nothing, terminal or not.
+    let inner = format!(
+        "{} --quiet install --force 1.22.6",
+        crate::support::cli::gvr_bin()
+    );
+    let r = g.run_program("/usr/bin/script", ["-qec", inner.as_str(), "/dev/null"]);
+    assert_eq!((r.code, r.stdout.trim()), (0, ""), "{r:?}");
+}
+
+/// Makes `dir` unwritable even for root (`chattr +i`), or by mode where that is not
+/// possible; undone on drop.
+struct Unwritable(std::path::PathBuf);
+
+impl Unwritable {
+    fn new(dir: &Path) -> Unwritable {
+        let immutable = Command::new("/usr/bin/chattr")
+            .arg("+i")
+            .arg(dir)
+            .status()
+            .is_ok_and(|s| s.success());
+        if !immutable {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o555)).unwrap();
+        }
+        assert!(
+            std::fs::write(dir.join("probe"), "x").is_err(),
+            "could not make {} unwritable",
+            dir.display()
+        );
+        Unwritable(dir.to_path_buf())
+    }
+}
+
+impl Drop for Unwritable {
+    fn drop(&mut self) {
+        let _ = Command::new("/usr/bin/chattr")
+            .arg("-i")
+            .arg(&self.0)
+            .status();
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&self.0, std::fs::Permissions::from_mode(0o755));
+    }
+}
+
+#[test]
+fn unwritable_gvr_home_is_an_error_naming_the_path() {
+    let m = std_mirror();
+    let g = Gvr::new();
+    let _guard = Unwritable::new(&g.gvr_home());
+    let r = g
+        .run(["--mirror", m.path().to_str().unwrap(), "install", "1.22.6"])
+        .fails();
+    assert!(
+        r.stderr.contains(g.gvr_home().to_str().unwrap()),
+        "the error should name the path:\n{r:?}"
+    );
 }
 
 #[test]
