@@ -179,6 +179,13 @@ pub fn install(
     reporter.start("checking VERSION", None);
     unpack::check_version_file(&stage.dir, version).map_err(|e| unpack_error(&url, e))?;
     reporter.finish();
+    if !fetched.from_cache {
+        // Keep the archive, named by its digest, for reinstalls and offline use.
+        let keep = home.download_path(&fetched.sha256);
+        if fs::create_dir_all(home.downloads_dir()).is_ok() && !keep.is_file() {
+            fs::rename(&stage.partial, &keep).map_err(|e| io_error(&keep, e))?;
+        }
+    }
 
     let receipt = Receipt {
         version: version.to_string(),
@@ -353,12 +360,6 @@ fn fetch_verified(
         StreamError::Install(e) => e,
         StreamError::Unpack(e) => unpack_error(&url, e),
     })?;
-    // Keep the archive, named by its digest, for reinstalls and offline use.
-    let downloads = home.downloads_dir();
-    let keep = home.download_path(&got.sha256);
-    if fs::create_dir_all(&downloads).is_ok() && !keep.is_file() {
-        fs::rename(&stage.partial, &keep).map_err(|e| io_error(&keep, e))?;
-    }
     Ok(Fetched {
         sha256: got.sha256,
         size: got.size,
@@ -848,6 +849,11 @@ mod tests {
         .unwrap_err();
         assert!(e.to_string().contains("go1.22.6"), "{e}");
         assert!(!f.home.version_dir(&v("1.22.7")).exists());
+        let kept = fs::read_dir(f.home.downloads_dir())
+            .map(|d| d.count())
+            .unwrap_or(0);
+        assert_eq!(kept, 0, "a failed install keeps nothing");
+        assert_eq!(fs::read_dir(f.home.tmp_dir()).unwrap().count(), 0);
     }
 
     #[test]

@@ -53,16 +53,6 @@ pub enum UnpackError {
     WrongVersion { wanted: GoVersion, found: String },
 }
 
-impl UnpackError {
-    /// The I/O error behind this one, if any (for disk-full / permission reporting).
-    pub fn io(&self) -> Option<(&Path, &io::Error)> {
-        match self {
-            UnpackError::Io { path, source } => Some((path, source)),
-            _ => None,
-        }
-    }
-}
-
 fn refused(entry: &str, why: impl Into<String>) -> UnpackError {
     UnpackError::Refused {
         entry: entry.to_string(),
