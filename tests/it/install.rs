@@ -340,6 +340,48 @@ fn already_installed_says_so_and_force_reinstalls() {
 }
 
 #[test]
+fn failed_force_reinstall_keeps_the_existing_version() {
+    let m = std_mirror();
+    let mut s = serve(&m);
+    let g = world(&s);
+    g.run(["install", "1.22.6"]).ok();
+    let before = tree(&g.version_dir("1.22.6"));
+    // No cached archive and no server: the reinstall cannot even start downloading.
+    std::fs::remove_dir_all(g.downloads_dir()).unwrap();
+    s.stop();
+    g.run(["install", "--force", "1.22.6"]).fails();
+    assert_installed(&g, "1.22.6");
+    assert_eq!(tree(&g.version_dir("1.22.6")), before);
+
+    // A corrupt download is caught before the old tree is touched.
+    let bad = MirrorBuilder::new()
+        .dist(Dist::sdk("1.22.6").wrong_checksum())
+        .build();
+    g.run([
+        "--mirror",
+        bad.path().to_str().unwrap(),
+        "install",
+        "--force",
+        "1.22.6",
+    ])
+    .fails();
+    assert_installed(&g, "1.22.6");
+    assert_eq!(tree(&g.version_dir("1.22.6")), before);
+    assert_tmp_clean(&g);
+}
+
+#[test]
+fn broken_index_is_an_error_naming_it() {
+    let m = std_mirror();
+    std::fs::write(m.path().join("index.json"), "<html>oops</html>").unwrap();
+    let s = serve(&m);
+    let g = world(&s);
+    g.run(["list-remote"]).fails().stderr_has("index.json");
+    g.run(["install", "1.22"]).fails().stderr_has("index.json");
+    assert_nothing_left(&g);
+}
+
+#[test]
 fn unknown_version_suggests_nearby_ones() {
     let m = std_mirror();
     let s = serve(&m);
