@@ -75,6 +75,13 @@ impl Reporter for Progress {
 
     fn advance(&self, n: u64) {
         if let Some(bar) = self.bar().as_ref() {
+            // A byte stream of unknown size: show how much arrived so far.
+            if bar.length().is_none() && bar.position() == 0 {
+                bar.set_style(
+                    ProgressStyle::with_template("{spinner} {msg} {bytes} {bytes_per_sec}")
+                        .expect("valid template"),
+                );
+            }
             bar.inc(n);
         }
     }
