@@ -1,10 +1,59 @@
+//! `gvr list-remote [PREFIX]`: the versions the source's release index offers.
+
 use std::process::ExitCode;
 
+use gvr::dist::{fetch::FetchConfig, Source};
+use gvr::VersionSpec;
+
+use super::progress::Progress;
 use super::Ctx;
 
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+pub struct Args {
+    /// Only versions matching this prefix or version (1.22, 1.22.6, 1)
+    #[arg(value_name = "PREFIX")]
+    pub prefix: Option<VersionSpec>,
+    /// Include betas and release candidates
+    #[arg(long)]
+    pub all: bool,
+    /// Print a JSON array of {"version", "stable"}
+    #[arg(long)]
+    pub json: bool,
+}
 
-pub fn run(_ctx: &Ctx, _args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not built yet")
+pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<ExitCode> {
+    let source = Source::new(
+        ctx.global.mirror.as_deref(),
+        FetchConfig::from_env(ctx.global.offline),
+    )?;
+    let reporter = Progress::new(ctx.global.quiet, ctx.global.verbose);
+    let Some(loaded) = source.index(&ctx.home, &reporter)? else {
+        anyhow::bail!(
+            "{} has no release index (no index.json and no ?mode=json&include=all); listing needs one. \
+             Exact versions still install from sidecars: `gvr install 1.22.6`",
+            source.name()
+        );
+    };
+    ctx.out.verbose(format!("index {}", loaded.url));
+    let versions: Vec<_> = loaded
+        .index
+        .versions()
+        .filter(|v| args.all || v.is_stable())
+        .filter(|v| match &args.prefix {
+            None | Some(VersionSpec::Latest) => true,
+            Some(spec) => spec.matches(v),
+        })
+        .collect();
+    if args.json {
+        let rows: Vec<serde_json::Value> = versions
+            .iter()
+            .map(|v| serde_json::json!({ "version": v.to_string(), "stable": v.is_stable() }))
+            .collect();
+        ctx.out.result(serde_json::to_string_pretty(&rows)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    for v in versions {
+        ctx.out.result(v.to_string());
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -4,6 +4,7 @@ pub mod install;
 pub mod list;
 pub mod list_remote;
 pub mod output;
+pub mod progress;
 pub mod uninstall;
 
 pub mod cache;

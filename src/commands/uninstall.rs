@@ -1,10 +1,56 @@
+//! `gvr uninstall SPEC...`: remove installed versions.
+
 use std::process::ExitCode;
 
+use gvr::dist::{self, UninstallError};
+use gvr::VersionSpec;
+
+use super::progress::Progress;
 use super::Ctx;
 
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+pub struct Args {
+    /// Installed versions to remove: 1.22.6, go1.22.6, 1.22 (the newest installed 1.22.x)
+    #[arg(value_name = "SPEC", required = true)]
+    pub specs: Vec<VersionSpec>,
+}
 
-pub fn run(_ctx: &Ctx, _args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not built yet")
+pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<ExitCode> {
+    let reporter = Progress::new(ctx.global.quiet, ctx.global.verbose);
+    let installed = ctx.home.installed_versions()?;
+    let mut failed = false;
+    for spec in &args.specs {
+        // A prefix names one of the installed versions, never a remote one.
+        let Some(version) = (match spec {
+            VersionSpec::Exact(v) => Some(v.clone()),
+            other => other.pick(&installed).cloned(),
+        }) else {
+            failed = true;
+            super::output::print_error(&anyhow::anyhow!(
+                "no installed Go version matches `{spec}`; `gvr list` shows the installed versions"
+            ));
+            continue;
+        };
+        match dist::uninstall(&ctx.home, &version, &reporter) {
+            Ok(path) => ctx.out.status(format!(
+                "uninstalled go{version} (removed {})",
+                path.display()
+            )),
+            Err(e @ UninstallError::NotInstalled { .. }) => {
+                failed = true;
+                super::output::print_error(&anyhow::Error::new(e));
+            }
+            Err(e) => {
+                failed = true;
+                super::output::print_error(
+                    &anyhow::Error::new(e).context(format!("cannot uninstall go{version}")),
+                );
+            }
+        }
+    }
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

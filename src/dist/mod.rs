@@ -1,1 +1,16 @@
-//! Release distribution: index, sources, fetch, unpack, install.
+//! Release distribution: the release index, where releases come from, fetching over
+//! HTTP with retries and resume, safe unpacking, and the locked, atomic install.
+
+pub mod fetch;
+pub mod index;
+pub mod install;
+pub mod receipt;
+pub mod source;
+pub mod unpack;
+
+pub use index::{Artifact, Index, Platform, Release};
+pub use install::{
+    install, uninstall, InstallError, InstallOptions, InstallOutcome, UninstallError,
+};
+pub use receipt::{ChecksumSource, Receipt};
+pub use source::{Source, SourceError};

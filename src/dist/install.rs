@@ -1,0 +1,874 @@
+//! Installing and removing versions: locked per version, staged under `$GVR_HOME/tmp`
+//! (same filesystem as `versions/`), verified, and committed with one rename, so a
+//! version directory is either absent or complete whatever happens to the process.
+//!
+//! The bytes are read once: one thread downloads and hashes (and keeps the archive for
+//! `downloads/<sha256>`), another inflates and writes the tree, connected by a bounded
+//! channel of large chunks.
+
+// Errors carry the version, URL and digests users need; they happen once per command,
+// so their size does not matter.
+#![allow(clippy::result_large_err)]
+
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+
+use sha2::{Digest, Sha256};
+
+use super::fetch::{self, FetchError};
+use super::receipt::{ChecksumSource, Receipt};
+use super::source::{ArchiveLocation, Located, Source, SourceError};
+use super::unpack::{self, Format, UnpackError, UnpackStats};
+use crate::fsutil::FileLock;
+use crate::home::GvrHome;
+use crate::report::Reporter;
+use crate::version::GoVersion;
+
+/// Chunks in flight between the download and the unpack thread (× [`fetch::CHUNK`]):
+/// enough to ride out jitter, small enough to keep memory flat.
+const CHANNEL_DEPTH: usize = 16;
+
+#[derive(Debug, Clone, Default)]
+pub struct InstallOptions {
+    /// Reinstall even if the version is already there.
+    pub force: bool,
+    /// Install an archive nothing can vouch for (no sha256 in an index or sidecar).
+    pub allow_unverified: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct InstallOutcome {
+    pub version: GoVersion,
+    /// The version's GOROOT.
+    pub path: PathBuf,
+    /// It was already installed (possibly by a concurrent gvr we waited for); nothing done.
+    pub already_installed: bool,
+    /// What the archive was checked against (`None` when already installed).
+    pub checksum: Option<ChecksumSource>,
+    pub sha256: Option<String>,
+    /// Where the archive came from (URL or path).
+    pub url: Option<String>,
+    /// The archive came from `downloads/<sha256>`, not the network.
+    pub from_download_cache: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InstallError {
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    #[error("go{version} is not in the download cache and offline mode forbids fetching {url}; drop --offline (GVR_OFFLINE) or install it once while online")]
+    OfflineMiss { version: GoVersion, url: String },
+    #[error("{url} does not exist ({why}); check that the mirror has go{version} for this platform (`gvr list-remote --all`) or pick another --mirror")]
+    ArchiveMissing {
+        version: GoVersion,
+        url: String,
+        why: String,
+    },
+    #[error("downloading go{version}: {source}")]
+    Fetch {
+        version: GoVersion,
+        source: FetchError,
+    },
+    #[error("checksum mismatch for {url}: expected sha256 {expected}, got {actual}; nothing was installed. Retry (the download may have been corrupted); if it persists, the mirror serves a different file")]
+    ChecksumMismatch {
+        url: String,
+        expected: String,
+        actual: String,
+    },
+    #[error("no sha256 for {url}: not in the index and no sidecar {url}.sha256; refusing to install an archive nothing vouches for. Add a checksum to the mirror, or pass --allow-unverified to install it anyway")]
+    Unverified { url: String },
+    #[error("unpacking {url}: {source}")]
+    Unpack { url: String, source: UnpackError },
+    #[error("disk full while writing {}; free some space and retry", path.display())]
+    DiskFull { path: PathBuf },
+    #[error("permission denied: {}; make it writable for this user or point GVR_HOME elsewhere", path.display())]
+    PermissionDenied { path: PathBuf },
+    #[error("{}: {source}", path.display())]
+    Io { path: PathBuf, source: io::Error },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum UninstallError {
+    #[error("go{version} is not installed; `gvr list` shows the installed versions")]
+    NotInstalled { version: GoVersion },
+    #[error(transparent)]
+    Install(#[from] InstallError),
+}
+
+/// Maps an I/O error at `path` to the error users can act on.
+fn io_error(path: &Path, e: io::Error) -> InstallError {
+    const ENOSPC: i32 = 28;
+    const EDQUOT: i32 = 122;
+    let path = path.to_path_buf();
+    match e.kind() {
+        io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => {
+            InstallError::DiskFull { path }
+        }
+        io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem => {
+            InstallError::PermissionDenied { path }
+        }
+        _ if matches!(e.raw_os_error(), Some(ENOSPC) | Some(EDQUOT)) && cfg!(unix) => {
+            InstallError::DiskFull { path }
+        }
+        _ => InstallError::Io { path, source: e },
+    }
+}
+
+fn unpack_error(url: &str, e: UnpackError) -> InstallError {
+    match e {
+        UnpackError::Io { path, source } => io_error(&path, source),
+        e => InstallError::Unpack {
+            url: url.to_string(),
+            source: e,
+        },
+    }
+}
+
+/// Installs `version` from `source` into `home`. Already installed → `already_installed`
+/// unless `opts.force`. Calls `reporter` for each step; never prints.
+pub fn install(
+    home: &GvrHome,
+    source: &Source,
+    version: &GoVersion,
+    opts: &InstallOptions,
+    reporter: &dyn Reporter,
+) -> Result<InstallOutcome, InstallError> {
+    let dest = home.version_dir(version);
+    let already = || InstallOutcome {
+        version: version.clone(),
+        path: dest.clone(),
+        already_installed: true,
+        checksum: None,
+        sha256: None,
+        url: None,
+        from_download_cache: false,
+    };
+    if !opts.force && dest.is_dir() {
+        return Ok(already());
+    }
+    let lock_path = home.lock_path(&format!("go-{version}"));
+    let _lock = FileLock::acquire(&lock_path, || {
+        reporter.note(&format!(
+            "waiting for another gvr to finish installing go{version}…"
+        ))
+    })
+    .map_err(|e| io_error(&lock_path, e))?;
+    // Whoever held the lock may have installed it meanwhile.
+    if !opts.force && dest.is_dir() {
+        return Ok(already());
+    }
+    clean_tmp(home);
+
+    let located = source.locate(home, version, reporter)?;
+    let url = located.location.to_string();
+    if located.sha256.is_none() {
+        if !opts.allow_unverified {
+            return Err(InstallError::Unverified { url });
+        }
+        reporter.note(&format!(
+            "warning: installing go{version} UNVERIFIED: nothing gives a sha256 for {url}"
+        ));
+    }
+
+    let stage = Stage::new(home)?;
+    let fetched = fetch_verified(home, source, &located, &stage, reporter)?;
+
+    reporter.start("checking VERSION", None);
+    unpack::check_version_file(&stage.dir, version).map_err(|e| unpack_error(&url, e))?;
+    reporter.finish();
+    if !fetched.from_cache {
+        // Keep the archive, named by its digest, for reinstalls and offline use.
+        let keep = home.download_path(&fetched.sha256);
+        if fs::create_dir_all(home.downloads_dir()).is_ok() && !keep.is_file() {
+            fs::rename(&stage.partial, &keep).map_err(|e| io_error(&keep, e))?;
+        }
+    }
+
+    let receipt = Receipt {
+        version: version.to_string(),
+        url: url.clone(),
+        sha256: fetched.sha256.clone(),
+        checksum_source: located.checksum.kind().to_string(),
+        checksum_url: located.checksum.url().map(str::to_string),
+        size: fetched.size,
+        installed_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        gvr_version: crate::GVR_VERSION.to_string(),
+    };
+    let receipt_path = stage.dir.join(".gvr").join("receipt.json");
+    fs::create_dir_all(receipt_path.parent().expect("has parent"))
+        .map_err(|e| io_error(&receipt_path, e))?;
+    let json = serde_json::to_vec_pretty(&receipt).map_err(|e| InstallError::Io {
+        path: receipt_path.clone(),
+        source: e.into(),
+    })?;
+    fs::write(&receipt_path, json).map_err(|e| io_error(&receipt_path, e))?;
+
+    stage.commit(home, &dest)?;
+    // Hook: the lead wires shim refresh (`gvr rehash`) here after merging.
+    Ok(InstallOutcome {
+        version: version.clone(),
+        path: dest,
+        already_installed: false,
+        checksum: Some(located.checksum),
+        sha256: Some(fetched.sha256),
+        url: Some(url),
+        from_download_cache: fetched.from_cache,
+    })
+}
+
+/// Removes an installed version: renamed out of `versions/` first, so a half-deleted
+/// tree is never visible there. Returns the directory it occupied.
+pub fn uninstall(
+    home: &GvrHome,
+    version: &GoVersion,
+    reporter: &dyn Reporter,
+) -> Result<PathBuf, UninstallError> {
+    let dest = home.version_dir(version);
+    if !dest.is_dir() {
+        return Err(UninstallError::NotInstalled {
+            version: version.clone(),
+        });
+    }
+    let lock_path = home.lock_path(&format!("go-{version}"));
+    let _lock = FileLock::acquire(&lock_path, || {
+        reporter.note(&format!(
+            "waiting for another gvr to finish with go{version}…"
+        ))
+    })
+    .map_err(|e| io_error(&lock_path, e))?;
+    if !dest.is_dir() {
+        return Err(UninstallError::NotInstalled {
+            version: version.clone(),
+        });
+    }
+    clean_tmp(home);
+    let stage = Stage::new(home)?;
+    reporter.start(&format!("removing {}", dest.display()), None);
+    fs::rename(&dest, &stage.trash).map_err(|e| io_error(&dest, e))?;
+    drop(stage); // deletes the trash
+    reporter.finish();
+    // Hook: the lead wires shim refresh (`gvr rehash`) here after merging.
+    Ok(dest)
+}
+
+/// What came out of a download: the archive's actual digest and size.
+struct Fetched {
+    sha256: String,
+    size: u64,
+    from_cache: bool,
+}
+
+/// Gets the archive (from `downloads/<sha256>` when the digest is known and cached, else
+/// from the source), verified and unpacked into `stage.dir`.
+fn fetch_verified(
+    home: &GvrHome,
+    source: &Source,
+    located: &Located,
+    stage: &Stage,
+    reporter: &dyn Reporter,
+) -> Result<Fetched, InstallError> {
+    let url = located.location.to_string();
+    if let Some(expected) = &located.sha256 {
+        let cached = home.download_path(expected);
+        if cached.is_file() {
+            reporter.start(
+                &format!("using the cached download {}", cached.display()),
+                located.size,
+            );
+            let input = ArchiveLocation::Path(cached.clone());
+            match stream(
+                source,
+                &input,
+                located.size,
+                Some(expected),
+                None,
+                &stage.dir,
+                reporter,
+            ) {
+                Ok(got) => {
+                    return Ok(Fetched {
+                        sha256: got.sha256,
+                        size: got.size,
+                        from_cache: true,
+                    })
+                }
+                Err(e) => {
+                    reporter.finish();
+                    let why = match e {
+                        StreamError::Mismatch { .. } => "its sha256 no longer matches".to_string(),
+                        StreamError::Fetch(e) => e.to_string(),
+                        StreamError::Unpack(e) => e.to_string(),
+                        StreamError::Install(e) => return Err(e),
+                    };
+                    reporter.note(&format!(
+                        "the cached download {} is damaged ({why}); fetching it again",
+                        cached.display()
+                    ));
+                    let _ = fs::remove_file(&cached);
+                    stage.reset()?;
+                }
+            }
+        }
+    }
+
+    let verb = match &located.location {
+        ArchiveLocation::Url(_) => "downloading",
+        ArchiveLocation::Path(_) => "copying",
+    };
+    reporter.start(&format!("{verb} {url}"), located.size);
+    let version = &located.version;
+    let got = stream(
+        source,
+        &located.location,
+        located.size,
+        located.sha256.as_deref(),
+        Some(&stage.partial),
+        &stage.dir,
+        reporter,
+    )
+    .map_err(|e| match e {
+        StreamError::Fetch(FetchError::Offline { url }) => InstallError::OfflineMiss {
+            version: version.clone(),
+            url,
+        },
+        StreamError::Fetch(FetchError::NotFound { url, status }) => InstallError::ArchiveMissing {
+            version: version.clone(),
+            url,
+            why: format!("HTTP {status}"),
+        },
+        StreamError::Fetch(FetchError::Local { source, .. })
+            if source.kind() == io::ErrorKind::NotFound =>
+        {
+            InstallError::ArchiveMissing {
+                version: version.clone(),
+                url: url.clone(),
+                why: "no such file".into(),
+            }
+        }
+        StreamError::Fetch(e) => InstallError::Fetch {
+            version: version.clone(),
+            source: e,
+        },
+        StreamError::Mismatch { expected, actual } => InstallError::ChecksumMismatch {
+            url: url.clone(),
+            expected,
+            actual,
+        },
+        StreamError::Install(e) => e,
+        StreamError::Unpack(e) => unpack_error(&url, e),
+    })?;
+    Ok(Fetched {
+        sha256: got.sha256,
+        size: got.size,
+        from_cache: false,
+    })
+}
+
+enum StreamError {
+    Fetch(FetchError),
+    Mismatch { expected: String, actual: String },
+    Unpack(UnpackError),
+    Install(InstallError),
+}
+
+struct Streamed {
+    sha256: String,
+    size: u64,
+}
+
+/// Reads the archive once: hashes it, copies it to `partial` (when given) and unpacks it
+/// into `dest` — a tar.gz on a second thread while the bytes arrive, a zip afterwards
+/// (its directory is at the end). The digest is checked against `expected` as soon as
+/// the last byte is in. Ends the reporter's current step and reports the later ones.
+fn stream(
+    source: &Source,
+    input: &ArchiveLocation,
+    size: Option<u64>,
+    expected: Option<&str>,
+    partial: Option<&Path>,
+    dest: &Path,
+    reporter: &dyn Reporter,
+) -> Result<Streamed, StreamError> {
+    let mut hasher = Sha256::new();
+    let mut file = match partial {
+        Some(p) => Some(File::create(p).map_err(|e| StreamError::Install(io_error(p, e)))?),
+        None => None,
+    };
+    let mut sink_error: Option<InstallError> = None;
+    let mut format: Option<Format> = None;
+
+    std::thread::scope(|s| {
+        let (tx, rx) = sync_channel::<Vec<u8>>(CHANNEL_DEPTH);
+        let mut rx = Some(rx);
+        let mut tx: Option<SyncSender<Vec<u8>>> = Some(tx);
+        let mut unpacker = None;
+        let mut sink = |chunk: &[u8]| -> io::Result<()> {
+            hasher.update(chunk);
+            if let (Some(f), Some(p)) = (file.as_mut(), partial) {
+                if let Err(e) = f.write_all(chunk) {
+                    let kind = e.kind();
+                    sink_error = Some(io_error(p, e));
+                    return Err(io::Error::new(kind, "writing the download"));
+                }
+            }
+            if format.is_none() {
+                format = Format::sniff(chunk);
+                if format == Some(Format::TarGz) {
+                    let rx = rx.take().expect("first chunk");
+                    unpacker =
+                        Some(s.spawn(move || unpack::unpack_tar_gz(ChanReader::new(rx), dest)));
+                } else {
+                    tx = None;
+                }
+            }
+            if let Some(tx) = &tx {
+                // The unpacker hung up: it failed, and its error is the one to report.
+                tx.send(chunk.to_vec())
+                    .map_err(|_| io::Error::other("the unpacker stopped"))?;
+            }
+            Ok(())
+        };
+        let received = match input {
+            ArchiveLocation::Url(u) => source.fetcher().download(u, size, reporter, &mut sink),
+            ArchiveLocation::Path(p) => fetch::copy_local(p, size, reporter, &mut sink),
+        };
+        drop(tx); // end of stream for the unpacker
+        let join = |h: Option<
+            std::thread::ScopedJoinHandle<'_, Result<UnpackStats, UnpackError>>,
+        >| {
+            h.map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(UnpackError::Corrupt("the unpacker panicked".into())))
+            })
+        };
+        reporter.finish();
+        let size = match received {
+            Ok(n) => n,
+            Err(e) => {
+                let unpacked = join(unpacker);
+                if let Some(err) = sink_error {
+                    return Err(StreamError::Install(err));
+                }
+                if let (FetchError::Sink(_), Some(Err(u))) = (&e, unpacked) {
+                    return Err(StreamError::Unpack(u));
+                }
+                return Err(StreamError::Fetch(e));
+            }
+        };
+        // Not fsync'd: a crash loses the cache entry at worst, and the digest guards reuse.
+        drop(file.take());
+
+        reporter.start("verifying sha256", None);
+        let sha256 = hex::encode(hasher.finalize_reset());
+        if let Some(exp) = expected.filter(|e| *e != sha256) {
+            join(unpacker); // whatever it wrote goes with the stage
+            return Err(StreamError::Mismatch {
+                expected: exp.to_string(),
+                actual: sha256,
+            });
+        }
+        reporter.finish();
+
+        reporter.start("unpacking", None);
+        match (format, join(unpacker)) {
+            (Some(Format::TarGz), Some(r)) => {
+                r.map_err(StreamError::Unpack)?;
+            }
+            (Some(Format::Zip), _) => {
+                let path = match (partial, input) {
+                    (Some(p), _) => p.to_path_buf(),
+                    (None, ArchiveLocation::Path(p)) => p.clone(),
+                    (None, ArchiveLocation::Url(_)) => {
+                        unreachable!("downloads always go to a partial file")
+                    }
+                };
+                unpack::unpack_zip(&path, dest).map_err(StreamError::Unpack)?;
+            }
+            _ => {
+                return Err(StreamError::Unpack(UnpackError::Corrupt(
+                    "unknown archive format".into(),
+                )))
+            }
+        }
+        reporter.finish();
+        Ok(Streamed { sha256, size })
+    })
+}
+
+/// A `Read` over the chunks the download thread sends.
+struct ChanReader {
+    rx: Receiver<Vec<u8>>,
+    cur: Vec<u8>,
+    pos: usize,
+}
+
+impl ChanReader {
+    fn new(rx: Receiver<Vec<u8>>) -> ChanReader {
+        ChanReader {
+            rx,
+            cur: Vec::new(),
+            pos: 0,
+        }
+    }
+}
+
+impl Read for ChanReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.pos == self.cur.len() {
+            match self.rx.recv() {
+                Ok(chunk) => {
+                    self.cur = chunk;
+                    self.pos = 0;
+                }
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.cur.len() - self.pos);
+        buf[..n].copy_from_slice(&self.cur[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// One operation's scratch space under `tmp/`: `<id>.stage` (the tree being built),
+/// `<id>.partial` (the archive being downloaded), `<id>.trash` (what is being deleted).
+/// The lock `locks/tmp-<id>.lock` is held while it lives, which is how [`clean_tmp`]
+/// tells leftovers of dead processes from work in progress. Dropping it deletes it all.
+struct Stage {
+    dir: PathBuf,
+    partial: PathBuf,
+    trash: PathBuf,
+    lock_path: PathBuf,
+    _lock: Option<FileLock>,
+}
+
+static STAGE_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+impl Stage {
+    fn new(home: &GvrHome) -> Result<Stage, InstallError> {
+        let tmp = home.tmp_dir();
+        fs::create_dir_all(&tmp).map_err(|e| io_error(&tmp, e))?;
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let id = format!(
+            "{}-{:x}-{}",
+            std::process::id(),
+            nanos,
+            STAGE_COUNTER.fetch_add(1, Ordering::Relaxed)
+        );
+        let lock_path = home.lock_path(&format!("tmp-{id}"));
+        // The lock exists before any of the entries it guards.
+        let lock = FileLock::acquire(&lock_path, || {}).map_err(|e| io_error(&lock_path, e))?;
+        let stage = Stage {
+            dir: tmp.join(format!("{id}.stage")),
+            partial: tmp.join(format!("{id}.partial")),
+            trash: tmp.join(format!("{id}.trash")),
+            lock_path,
+            _lock: Some(lock),
+        };
+        fs::create_dir(&stage.dir).map_err(|e| io_error(&stage.dir, e))?;
+        Ok(stage)
+    }
+
+    /// Empties the stage directory (after a damaged cached archive was half unpacked).
+    fn reset(&self) -> Result<(), InstallError> {
+        let _ = fs::remove_dir_all(&self.dir);
+        let _ = fs::remove_file(&self.partial);
+        fs::create_dir(&self.dir).map_err(|e| io_error(&self.dir, e))
+    }
+
+    /// Moves the finished tree to `dest` with one rename (replacing an existing version
+    /// by first moving it to the trash).
+    fn commit(&self, home: &GvrHome, dest: &Path) -> Result<(), InstallError> {
+        let versions = home.versions_dir();
+        fs::create_dir_all(&versions).map_err(|e| io_error(&versions, e))?;
+        if dest.exists() {
+            fs::rename(dest, &self.trash).map_err(|e| io_error(dest, e))?;
+        }
+        fs::rename(&self.dir, dest).map_err(|e| io_error(dest, e))
+    }
+}
+
+impl Drop for Stage {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.dir);
+        let _ = fs::remove_file(&self.partial);
+        let _ = fs::remove_dir_all(&self.trash);
+        let _ = fs::remove_file(&self.lock_path);
+    }
+}
+
+/// Removes what interrupted gvr processes left in `tmp/`: every entry whose owner's
+/// lock is not held. Best effort; a failure here never fails the command.
+pub fn clean_tmp(home: &GvrHome) {
+    let Ok(rd) = fs::read_dir(home.tmp_dir()) else {
+        return;
+    };
+    for entry in rd.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let id = name.split('.').next().unwrap_or(name);
+        let lock_path = home.lock_path(&format!("tmp-{id}"));
+        let Ok(f) = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+        else {
+            continue;
+        };
+        if f.try_lock().is_err() {
+            continue; // a live gvr is using it
+        }
+        let path = entry.path();
+        let _ = if path.is_dir() {
+            fs::remove_dir_all(&path)
+        } else {
+            fs::remove_file(&path)
+        };
+        let _ = fs::remove_file(&lock_path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dist::fetch::FetchConfig;
+    use crate::report::Silent;
+
+    /// A synthetic SDK archive for `version` as tar.gz bytes.
+    fn sdk_tar_gz(version: &str) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for (name, data, mode) in [
+            (
+                "go/VERSION",
+                format!("go{version}\ntime 2024-08-06T00:00:00Z\n"),
+                0o644,
+            ),
+            ("go/bin/go", "#!/bin/sh\necho go\n".to_string(), 0o755),
+        ] {
+            let mut h = tar::Header::new_gnu();
+            h.set_path(name).unwrap();
+            h.set_mode(mode);
+            h.set_size(data.len() as u64);
+            h.set_cksum();
+            b.append(&h, data.as_bytes()).unwrap();
+        }
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&b.into_inner().unwrap()).unwrap();
+        gz.finish().unwrap()
+    }
+
+    struct Fixture {
+        _dir: tempfile::TempDir,
+        home: GvrHome,
+        mirror: PathBuf,
+    }
+
+    fn fixture(version: &str, sidecar: Option<&str>) -> (Fixture, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let home = GvrHome::at(dir.path().join("home"), dir.path().join("cache"));
+        let mirror = dir.path().join("mirror");
+        fs::create_dir_all(&mirror).unwrap();
+        let v: GoVersion = version.parse().unwrap();
+        let name = crate::dist::Platform::current().archive_filename(&v);
+        let bytes = sdk_tar_gz(version);
+        let sha = hex::encode(Sha256::digest(&bytes));
+        fs::write(mirror.join(&name), &bytes).unwrap();
+        if let Some(s) = sidecar {
+            fs::write(
+                mirror.join(format!("{name}.sha256")),
+                s.replace("SHA", &sha),
+            )
+            .unwrap();
+        }
+        (
+            Fixture {
+                _dir: dir,
+                home,
+                mirror,
+            },
+            sha,
+        )
+    }
+
+    fn source(f: &Fixture) -> Source {
+        Source::new(
+            Some(f.mirror.to_str().unwrap()),
+            FetchConfig::from_env(false),
+        )
+        .unwrap()
+    }
+
+    fn v(s: &str) -> GoVersion {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn installs_from_a_directory_with_sidecar_and_reuses_the_download() {
+        let (f, sha) = fixture("1.22.6", Some("SHA  file\n"));
+        let out = install(
+            &f.home,
+            &source(&f),
+            &v("1.22.6"),
+            &InstallOptions::default(),
+            &Silent,
+        )
+        .unwrap();
+        assert!(!out.already_installed);
+        assert_eq!(out.sha256.as_deref(), Some(sha.as_str()));
+        assert_eq!(out.checksum.as_ref().unwrap().kind(), "sidecar");
+        assert!(f.home.version_dir(&v("1.22.6")).join("bin/go").is_file());
+        let receipt = Receipt::read(&f.home.receipt_path(&v("1.22.6"))).unwrap();
+        assert_eq!(receipt.sha256, sha);
+        assert_eq!(receipt.checksum_source, "sidecar");
+        assert!(f.home.download_path(&sha).is_file());
+        assert_eq!(
+            fs::read_dir(f.home.tmp_dir()).unwrap().count(),
+            0,
+            "tmp/ is left empty"
+        );
+
+        let again = install(
+            &f.home,
+            &source(&f),
+            &v("1.22.6"),
+            &InstallOptions::default(),
+            &Silent,
+        )
+        .unwrap();
+        assert!(again.already_installed);
+
+        // Reinstall with the mirror's archive gone: the content-addressed copy serves it.
+        fs::remove_file(
+            f.mirror
+                .join(crate::dist::Platform::current().archive_filename(&v("1.22.6"))),
+        )
+        .unwrap();
+        let forced = install(
+            &f.home,
+            &source(&f),
+            &v("1.22.6"),
+            &InstallOptions {
+                force: true,
+                ..Default::default()
+            },
+            &Silent,
+        )
+        .unwrap();
+        assert!(forced.from_download_cache);
+        assert!(f.home.version_dir(&v("1.22.6")).join("VERSION").is_file());
+
+        uninstall(&f.home, &v("1.22.6"), &Silent).unwrap();
+        assert!(!f.home.version_dir(&v("1.22.6")).exists());
+        assert!(matches!(
+            uninstall(&f.home, &v("1.22.6"), &Silent),
+            Err(UninstallError::NotInstalled { .. })
+        ));
+    }
+
+    #[test]
+    fn mismatch_leaves_nothing_behind() {
+        let wrong = "0".repeat(64);
+        let (f, sha) = fixture("1.22.6", Some(&wrong));
+        let e = install(
+            &f.home,
+            &source(&f),
+            &v("1.22.6"),
+            &InstallOptions::default(),
+            &Silent,
+        )
+        .unwrap_err();
+        let msg = e.to_string();
+        assert!(matches!(e, InstallError::ChecksumMismatch { .. }), "{msg}");
+        assert!(
+            msg.contains(&wrong) && msg.contains(&sha) && msg.contains("go1.22.6."),
+            "{msg}"
+        );
+        assert!(!f.home.versions_dir().join("1.22.6").exists());
+        assert_eq!(fs::read_dir(f.home.tmp_dir()).unwrap().count(), 0);
+        assert!(!f.home.download_path(&sha).exists());
+    }
+
+    #[test]
+    fn unverified_needs_the_flag() {
+        let (f, _) = fixture("1.22.6", None);
+        let e = install(
+            &f.home,
+            &source(&f),
+            &v("1.22.6"),
+            &InstallOptions::default(),
+            &Silent,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("--allow-unverified"), "{e}");
+        assert!(!f.home.version_dir(&v("1.22.6")).exists());
+        let opts = InstallOptions {
+            allow_unverified: true,
+            ..Default::default()
+        };
+        let out = install(&f.home, &source(&f), &v("1.22.6"), &opts, &Silent).unwrap();
+        assert_eq!(out.checksum.unwrap().kind(), "unverified");
+        assert_eq!(
+            Receipt::read(&f.home.receipt_path(&v("1.22.6")))
+                .unwrap()
+                .checksum_source,
+            "unverified"
+        );
+    }
+
+    #[test]
+    fn wrong_version_file_is_refused() {
+        let (f, _) = fixture("1.22.6", Some("SHA"));
+        // The mirror serves a 1.22.6 archive under the 1.22.7 name.
+        let p = crate::dist::Platform::current();
+        fs::rename(
+            f.mirror.join(p.archive_filename(&v("1.22.6"))),
+            f.mirror.join(p.archive_filename(&v("1.22.7"))),
+        )
+        .unwrap();
+        fs::rename(
+            f.mirror
+                .join(format!("{}.sha256", p.archive_filename(&v("1.22.6")))),
+            f.mirror
+                .join(format!("{}.sha256", p.archive_filename(&v("1.22.7")))),
+        )
+        .unwrap();
+        let e = install(
+            &f.home,
+            &source(&f),
+            &v("1.22.7"),
+            &InstallOptions::default(),
+            &Silent,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("go1.22.6"), "{e}");
+        assert!(!f.home.version_dir(&v("1.22.7")).exists());
+        let kept = fs::read_dir(f.home.downloads_dir())
+            .map(|d| d.count())
+            .unwrap_or(0);
+        assert_eq!(kept, 0, "a failed install keeps nothing");
+        assert_eq!(fs::read_dir(f.home.tmp_dir()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn cleans_leftovers_of_dead_processes_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = GvrHome::at(dir.path().join("home"), dir.path().join("cache"));
+        let live = Stage::new(&home).unwrap();
+        let dead = home.tmp_dir().join("999999-dead-0.stage");
+        fs::create_dir_all(dead.join("bin")).unwrap();
+        fs::write(home.tmp_dir().join("999999-dead-0.partial"), b"x").unwrap();
+        clean_tmp(&home);
+        assert!(live.dir.is_dir(), "a held stage survives");
+        assert!(!dead.exists());
+        assert_eq!(fs::read_dir(home.tmp_dir()).unwrap().count(), 1);
+        drop(live);
+        assert_eq!(fs::read_dir(home.tmp_dir()).unwrap().count(), 0);
+    }
+}

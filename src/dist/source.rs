@@ -1,0 +1,804 @@
+//! Where releases come from: go.dev (default), an http(s) mirror of go.dev's download
+//! layout, or a `file://` URL / plain directory with no server. Knows the index URLs,
+//! archive and sidecar locations, and keeps a short-lived cache of each source's index
+//! (revalidated with ETag / Last-Modified).
+
+// Errors carry the versions and URLs users need; they happen once per command.
+#![allow(clippy::result_large_err)]
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::fetch::{FetchConfig, FetchError, Fetcher, Small, Validators};
+use super::index::{is_sha256_hex, Index, IndexError, Platform};
+use super::receipt::ChecksumSource;
+use crate::fsutil::write_atomic;
+use crate::home::GvrHome;
+use crate::report::Reporter;
+use crate::version::{GoVersion, VersionSpec};
+
+const GO_DEV_INDEX: &str = "https://go.dev/dl/?mode=json&include=all";
+const GO_DEV_ARCHIVES: &str = "https://dl.google.com/go";
+/// How long a cached index is used without asking the server (`GVR_INDEX_TTL` seconds).
+const DEFAULT_INDEX_TTL: Duration = Duration::from_secs(600);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    GoDev,
+    /// Base URL without a trailing slash.
+    Http(String),
+    Dir(PathBuf),
+}
+
+/// Where an archive is read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ArchiveLocation {
+    Url(String),
+    Path(PathBuf),
+}
+
+impl std::fmt::Display for ArchiveLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ArchiveLocation::Url(u) => f.write_str(u),
+            ArchiveLocation::Path(p) => f.write_str(&file_url(p)),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("mirror `{0}` is neither an http(s) URL, a file:// URL nor a directory path")]
+    BadMirror(String),
+    #[error("mirror directory {} does not exist; check --mirror / GVR_MIRROR", .0.display())]
+    MirrorDirMissing(PathBuf),
+    #[error("go{version} is not in {source_name}'s index; nearest available: {}; run `gvr list-remote --all` to see every version", list(.nearest))]
+    UnknownVersion {
+        version: GoVersion,
+        source_name: String,
+        nearest: Vec<GoVersion>,
+    },
+    #[error("no Go release matches `{spec}` in {source_name}'s index{}", if .nearest.is_empty() { String::new() } else { format!("; newest available: {}", list(.nearest)) })]
+    NoMatch {
+        spec: String,
+        source_name: String,
+        nearest: Vec<GoVersion>,
+    },
+    #[error("go{version} has no archive for {platform}; it is available for: {}", if .available.is_empty() { "no platform (source only)".to_string() } else { .available.join(", ") })]
+    NoArchive {
+        version: GoVersion,
+        platform: String,
+        available: Vec<String>,
+    },
+    #[error("`{spec}` needs a release index to resolve, and {source_name} has none (tried {tried}); name an exact version such as 1.22.6")]
+    NoIndex {
+        spec: String,
+        source_name: String,
+        tried: String,
+    },
+    #[error("offline and no cached release index for {source_name}; run `gvr list-remote` once while online, or drop --offline / GVR_OFFLINE")]
+    OfflineNoIndex { source_name: String },
+    #[error("`system` means the Go on PATH outside gvr; there is nothing to install")]
+    SystemSpec,
+    #[error("the sidecar {url} does not hold a sha256 (got `{content}`)")]
+    BadSidecar { url: String, content: String },
+    #[error("the release index {url} is invalid: {source}")]
+    BadIndex { url: String, source: IndexError },
+    #[error("reading {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+}
+
+fn list(vs: &[GoVersion]) -> String {
+    if vs.is_empty() {
+        return "none".to_string();
+    }
+    vs.iter()
+        .map(|v| v.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// An index as loaded, with where it came from.
+#[derive(Debug)]
+pub struct LoadedIndex {
+    pub index: Index,
+    pub url: String,
+}
+
+/// Everything needed to fetch and check one version's archive.
+#[derive(Debug, Clone)]
+pub struct Located {
+    pub version: GoVersion,
+    pub filename: String,
+    pub location: ArchiveLocation,
+    pub sha256: Option<String>,
+    pub size: Option<u64>,
+    pub checksum: ChecksumSource,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct CacheMeta {
+    url: String,
+    #[serde(default)]
+    etag: Option<String>,
+    #[serde(default)]
+    last_modified: Option<String>,
+    /// Unix seconds of the last successful fetch or revalidation.
+    checked_at: u64,
+}
+
+/// A release source plus the means to read it (fetcher, cache, platform).
+pub struct Source {
+    location: Location,
+    fetcher: Fetcher,
+    platform: Platform,
+    /// The index once loaded (`None` inside: the source has none).
+    loaded: Mutex<Option<Option<Arc<LoadedIndex>>>>,
+    /// How long a cached index is used without asking the server.
+    index_ttl: Duration,
+}
+
+impl Source {
+    /// `--mirror` / `GVR_MIRROR` if given, else go.dev.
+    pub fn new(mirror: Option<&str>, fetch: FetchConfig) -> Result<Source, SourceError> {
+        let location = match mirror.map(str::trim).filter(|m| !m.is_empty()) {
+            None => Location::GoDev,
+            Some(m) => parse_location(m)?,
+        };
+        Ok(Source {
+            location,
+            fetcher: Fetcher::new(fetch),
+            platform: Platform::current(),
+            loaded: Mutex::new(None),
+            index_ttl: index_ttl(),
+        })
+    }
+
+    /// Overrides how long a cached index counts as fresh (default 10 minutes, or
+    /// `GVR_INDEX_TTL` seconds; zero revalidates every time).
+    pub fn with_index_ttl(mut self, ttl: Duration) -> Source {
+        self.index_ttl = ttl;
+        self
+    }
+
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+
+    pub fn platform(&self) -> &Platform {
+        &self.platform
+    }
+
+    pub fn fetcher(&self) -> &Fetcher {
+        &self.fetcher
+    }
+
+    fn offline(&self) -> bool {
+        self.fetcher.config().offline
+    }
+
+    /// For messages: `go.dev`, `the mirror https://…`, `the mirror directory /…`.
+    pub fn name(&self) -> String {
+        match &self.location {
+            Location::GoDev => "go.dev".to_string(),
+            Location::Http(u) => format!("the mirror {u}"),
+            Location::Dir(p) => format!("the mirror directory {}", p.display()),
+        }
+    }
+
+    fn cache_key(&self) -> String {
+        let id = match &self.location {
+            Location::GoDev => "go.dev".to_string(),
+            Location::Http(u) => u.clone(),
+            Location::Dir(p) => p.display().to_string(),
+        };
+        hex::encode(&Sha256::digest(id.as_bytes())[..10])
+    }
+
+    fn index_candidates(&self) -> Vec<String> {
+        match &self.location {
+            Location::GoDev => vec![GO_DEV_INDEX.to_string()],
+            Location::Http(base) => vec![
+                format!("{base}/index.json"),
+                format!("{base}/?mode=json&include=all"),
+            ],
+            Location::Dir(dir) => vec![file_url(&dir.join("index.json"))],
+        }
+    }
+
+    pub fn archive_location(&self, filename: &str) -> ArchiveLocation {
+        match &self.location {
+            Location::GoDev => ArchiveLocation::Url(format!("{GO_DEV_ARCHIVES}/{filename}")),
+            Location::Http(base) => ArchiveLocation::Url(format!("{base}/{filename}")),
+            Location::Dir(dir) => ArchiveLocation::Path(dir.join(filename)),
+        }
+    }
+
+    /// The release index, loaded once per process. `Ok(None)`: the source has no index
+    /// (a sidecar-only mirror).
+    pub fn index(
+        &self,
+        home: &GvrHome,
+        reporter: &dyn Reporter,
+    ) -> Result<Option<Arc<LoadedIndex>>, SourceError> {
+        let mut slot = self.loaded.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(loaded) = slot.as_ref() {
+            return Ok(loaded.clone());
+        }
+        let loaded = self.load_index(home, reporter)?.map(Arc::new);
+        *slot = Some(loaded.clone());
+        Ok(loaded)
+    }
+
+    fn load_index(
+        &self,
+        home: &GvrHome,
+        reporter: &dyn Reporter,
+    ) -> Result<Option<LoadedIndex>, SourceError> {
+        if let Location::Dir(dir) = &self.location {
+            if !dir.is_dir() {
+                return Err(SourceError::MirrorDirMissing(dir.clone()));
+            }
+            let path = dir.join("index.json");
+            let url = file_url(&path);
+            return match std::fs::read(&path) {
+                Ok(bytes) => Ok(Some(LoadedIndex {
+                    index: parse_index(&url, &bytes)?,
+                    url,
+                })),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(source) => Err(SourceError::Io { path, source }),
+            };
+        }
+        let cache_dir = home.index_cache_dir();
+        let key = self.cache_key();
+        let body_path = cache_dir.join(format!("{key}.json"));
+        let meta_path = cache_dir.join(format!("{key}.meta.json"));
+        let meta: Option<CacheMeta> = std::fs::read(&meta_path)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok());
+        let cached = meta.and_then(|m| Some((std::fs::read(&body_path).ok()?, m)));
+        let now = unix_now();
+
+        if let Some((bytes, meta)) = &cached {
+            let fresh = now.saturating_sub(meta.checked_at) < self.index_ttl.as_secs();
+            if fresh || self.offline() {
+                return Ok(Some(LoadedIndex {
+                    index: parse_index(&meta.url, bytes)?,
+                    url: meta.url.clone(),
+                }));
+            }
+        } else if self.offline() {
+            return Err(SourceError::OfflineNoIndex {
+                source_name: self.name(),
+            });
+        }
+
+        // Ask the server, conditionally when we have a copy; fall back to the copy when
+        // the server cannot be reached.
+        let mut candidates = self.index_candidates();
+        if let Some((_, meta)) = &cached {
+            candidates.retain(|u| u != &meta.url);
+            candidates.insert(0, meta.url.clone());
+        }
+        let mut tried = Vec::new();
+        for url in candidates {
+            let validators =
+                cached
+                    .as_ref()
+                    .filter(|(_, m)| m.url == url)
+                    .map(|(_, m)| Validators {
+                        etag: m.etag.clone(),
+                        last_modified: m.last_modified.clone(),
+                    });
+            match self.fetcher.get_small(&url, validators.as_ref(), reporter) {
+                Ok(Small::NotModified) => {
+                    let (bytes, mut meta) = cached.expect("304 only with validators");
+                    meta.checked_at = now;
+                    let _ = write_meta(&meta_path, &meta);
+                    return Ok(Some(LoadedIndex {
+                        index: parse_index(&url, &bytes)?,
+                        url,
+                    }));
+                }
+                Ok(Small::Body {
+                    bytes,
+                    etag,
+                    last_modified,
+                }) => {
+                    let index = parse_index(&url, &bytes)?;
+                    // The cache is an optimisation: failing to write it must not fail the command.
+                    let _ = std::fs::create_dir_all(&cache_dir)
+                        .and_then(|_| write_atomic(&body_path, &bytes))
+                        .and_then(|_| {
+                            write_meta(
+                                &meta_path,
+                                &CacheMeta {
+                                    url: url.clone(),
+                                    etag,
+                                    last_modified,
+                                    checked_at: now,
+                                },
+                            )
+                        });
+                    return Ok(Some(LoadedIndex { index, url }));
+                }
+                Err(FetchError::NotFound { .. }) => tried.push(url),
+                Err(e) => {
+                    if let Some((bytes, meta)) = &cached {
+                        reporter.note(&format!("{e}; using the cached index from {}", meta.url));
+                        return Ok(Some(LoadedIndex {
+                            index: parse_index(&meta.url, bytes)?,
+                            url: meta.url.clone(),
+                        }));
+                    }
+                    return Err(e.into());
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// The version `spec` names. Exact versions need no index; `1.22` and `latest` do.
+    pub fn resolve(
+        &self,
+        home: &GvrHome,
+        spec: &VersionSpec,
+        reporter: &dyn Reporter,
+    ) -> Result<GoVersion, SourceError> {
+        match spec {
+            VersionSpec::Exact(v) => Ok(v.clone()),
+            VersionSpec::System => Err(SourceError::SystemSpec),
+            _ => {
+                let Some(loaded) = self.index(home, reporter)? else {
+                    return Err(SourceError::NoIndex {
+                        spec: spec.to_string(),
+                        source_name: self.name(),
+                        tried: self.index_candidates().join(" and "),
+                    });
+                };
+                loaded
+                    .index
+                    .resolve(spec)
+                    .ok_or_else(|| SourceError::NoMatch {
+                        spec: spec.to_string(),
+                        source_name: self.name(),
+                        nearest: loaded
+                            .index
+                            .versions()
+                            .filter(|v| v.is_stable())
+                            .take(5)
+                            .cloned()
+                            .collect(),
+                    })
+            }
+        }
+    }
+
+    /// Finds the archive for `version` on this platform and the checksum to hold it to:
+    /// the index's sha256, else the sidecar's, else none.
+    pub fn locate(
+        &self,
+        home: &GvrHome,
+        version: &GoVersion,
+        reporter: &dyn Reporter,
+    ) -> Result<Located, SourceError> {
+        let index = match self.index(home, reporter) {
+            Ok(i) => i,
+            // Offline with no index: a sidecar seen earlier may still say what to expect.
+            Err(e @ SourceError::OfflineNoIndex { .. }) => {
+                let filename = self.platform.archive_filename(version);
+                let Some((sha, url)) = self.cached_sidecar(home, &filename) else {
+                    return Err(e);
+                };
+                return Ok(Located {
+                    version: version.clone(),
+                    location: self.archive_location(&filename),
+                    filename,
+                    sha256: Some(sha),
+                    size: None,
+                    checksum: ChecksumSource::Sidecar { url },
+                });
+            }
+            Err(e) => return Err(e),
+        };
+        let (filename, mut sha256, size, mut checksum) =
+            match &index {
+                Some(loaded) => {
+                    let release = loaded.index.release(version).ok_or_else(|| {
+                        SourceError::UnknownVersion {
+                            version: version.clone(),
+                            source_name: self.name(),
+                            nearest: loaded.index.nearest(version, 5),
+                        }
+                    })?;
+                    let art = release.archive_for(&self.platform).ok_or_else(|| {
+                        SourceError::NoArchive {
+                            version: version.clone(),
+                            platform: self.platform.to_string(),
+                            available: release.archive_platforms(),
+                        }
+                    })?;
+                    let sha = art.sha256();
+                    let checksum = match (&sha, &self.location) {
+                        (None, _) => ChecksumSource::Unverified,
+                        (Some(_), Location::GoDev) => ChecksumSource::Index {
+                            url: loaded.url.clone(),
+                        },
+                        (Some(_), _) => ChecksumSource::MirrorIndex {
+                            url: loaded.url.clone(),
+                        },
+                    };
+                    (art.filename.clone(), sha, art.size(), checksum)
+                }
+                None => (
+                    self.platform.archive_filename(version),
+                    None,
+                    None,
+                    ChecksumSource::Unverified,
+                ),
+            };
+        if sha256.is_none() {
+            if let Some((sha, url)) = self.sidecar(home, &filename, reporter)? {
+                sha256 = Some(sha);
+                checksum = ChecksumSource::Sidecar { url };
+            }
+        }
+        let location = self.archive_location(&filename);
+        Ok(Located {
+            version: version.clone(),
+            filename,
+            location,
+            sha256,
+            size,
+            checksum,
+        })
+    }
+
+    fn sidecar_cache_path(&self, home: &GvrHome, filename: &str) -> PathBuf {
+        home.index_cache_dir()
+            .join(format!("{}.sidecars", self.cache_key()))
+            .join(format!("{filename}.sha256"))
+    }
+
+    fn cached_sidecar(&self, home: &GvrHome, filename: &str) -> Option<(String, String)> {
+        let text = std::fs::read_to_string(self.sidecar_cache_path(home, filename)).ok()?;
+        let (url, sha) = text.split_once('\n')?;
+        Some((parse_sidecar(sha)?, url.to_string()))
+    }
+
+    /// The sidecar `<filename>.sha256`: `Ok(None)` when there is none.
+    fn sidecar(
+        &self,
+        home: &GvrHome,
+        filename: &str,
+        reporter: &dyn Reporter,
+    ) -> Result<Option<(String, String)>, SourceError> {
+        let (url, content) = match self.archive_location(&format!("{filename}.sha256")) {
+            ArchiveLocation::Path(p) => {
+                let url = file_url(&p);
+                match std::fs::read(&p) {
+                    Ok(b) => (url, b),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                    Err(source) => return Err(SourceError::Io { path: p, source }),
+                }
+            }
+            ArchiveLocation::Url(url) => {
+                if self.offline() {
+                    return Ok(self.cached_sidecar(home, filename));
+                }
+                match self.fetcher.get_small(&url, None, reporter) {
+                    Ok(Small::Body { bytes, .. }) => (url, bytes),
+                    Ok(Small::NotModified) | Err(FetchError::NotFound { .. }) => return Ok(None),
+                    Err(e) => match self.cached_sidecar(home, filename) {
+                        Some(c) => {
+                            reporter.note(&format!(
+                                "{e}; using the sidecar checksum cached from {}",
+                                c.1
+                            ));
+                            return Ok(Some(c));
+                        }
+                        None => return Err(e.into()),
+                    },
+                }
+            }
+        };
+        let text = String::from_utf8_lossy(&content);
+        let sha = parse_sidecar(&text).ok_or_else(|| SourceError::BadSidecar {
+            url: url.clone(),
+            content: text.chars().take(80).collect::<String>().trim().to_string(),
+        })?;
+        if matches!(self.location, Location::Http(_) | Location::GoDev) {
+            let path = self.sidecar_cache_path(home, filename);
+            let _ = write_atomic(&path, format!("{url}\n{sha}\n").as_bytes());
+        }
+        Ok(Some((sha, url)))
+    }
+}
+
+fn write_meta(path: &Path, meta: &CacheMeta) -> std::io::Result<()> {
+    write_atomic(
+        path,
+        &serde_json::to_vec(meta).map_err(std::io::Error::other)?,
+    )
+}
+
+fn parse_index(url: &str, bytes: &[u8]) -> Result<Index, SourceError> {
+    Index::parse(bytes).map_err(|source| SourceError::BadIndex {
+        url: url.to_string(),
+        source,
+    })
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+fn index_ttl() -> Duration {
+    std::env::var("GVR_INDEX_TTL")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .map(Duration::from_secs)
+        .unwrap_or(DEFAULT_INDEX_TTL)
+}
+
+/// `file:///abs/path` for a local archive or index, so receipts always hold a URL.
+pub fn file_url(path: &Path) -> String {
+    let p = path.display().to_string();
+    if p.starts_with('/') {
+        format!("file://{p}")
+    } else {
+        format!("file:///{}", p.replace('\\', "/"))
+    }
+}
+
+/// A sidecar holds the hex digest, maybe followed by whitespace and a file name (the
+/// `sha256sum` format).
+pub fn parse_sidecar(text: &str) -> Option<String> {
+    let first = text
+        .trim_start_matches('\u{feff}')
+        .split_whitespace()
+        .next()?;
+    let first = first.to_ascii_lowercase();
+    is_sha256_hex(&first).then_some(first)
+}
+
+/// `https://…`, `http://…`, `file://…` or a directory path.
+pub fn parse_location(m: &str) -> Result<Location, SourceError> {
+    let lower = m.to_ascii_lowercase();
+    if lower.starts_with("https://") || lower.starts_with("http://") {
+        return Ok(Location::Http(m.trim_end_matches('/').to_string()));
+    }
+    if let Some(rest) = m.strip_prefix("file://") {
+        let rest = rest.strip_prefix("localhost").unwrap_or(rest);
+        if !rest.starts_with('/') {
+            return Err(SourceError::BadMirror(m.to_string()));
+        }
+        return Ok(Location::Dir(PathBuf::from(percent_decode(rest))));
+    }
+    if m.contains("://") {
+        return Err(SourceError::BadMirror(m.to_string()));
+    }
+    let p = PathBuf::from(m);
+    let p = if p.is_absolute() {
+        p
+    } else {
+        std::env::current_dir()
+            .map_err(|source| SourceError::Io {
+                path: p.clone(),
+                source,
+            })?
+            .join(p)
+    };
+    Ok(Location::Dir(p))
+}
+
+/// `%20` and friends in file:// URLs.
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SHA: &str = "736ce492a19d756a92719a6121226087ccd91b652ed5caec40ad6dbfb2252092";
+
+    #[test]
+    fn sidecar_formats() {
+        assert_eq!(parse_sidecar(SHA).as_deref(), Some(SHA));
+        assert_eq!(parse_sidecar(&format!("{SHA}\n")).as_deref(), Some(SHA));
+        assert_eq!(
+            parse_sidecar(&format!(
+                "{}  go1.22.10.linux-amd64.tar.gz\n",
+                SHA.to_uppercase()
+            ))
+            .as_deref(),
+            Some(SHA)
+        );
+        assert_eq!(parse_sidecar(""), None);
+        assert_eq!(parse_sidecar("<html>404</html>"), None);
+        assert_eq!(parse_sidecar(&SHA[..63]), None);
+    }
+
+    #[test]
+    fn mirror_locations() {
+        assert_eq!(
+            parse_location("https://m.example/go/").unwrap(),
+            Location::Http("https://m.example/go".into())
+        );
+        assert_eq!(
+            parse_location("file:///srv/go%20dl").unwrap(),
+            Location::Dir("/srv/go dl".into())
+        );
+        assert_eq!(
+            parse_location("file://localhost/srv").unwrap(),
+            Location::Dir("/srv".into())
+        );
+        assert_eq!(
+            parse_location("/srv/mirror").unwrap(),
+            Location::Dir("/srv/mirror".into())
+        );
+        assert!(parse_location("ftp://x/y").is_err());
+        assert!(parse_location("file://relative").is_err());
+    }
+
+    #[test]
+    fn archive_and_index_urls() {
+        let s = Source::new(None, FetchConfig::from_env(true)).unwrap();
+        assert_eq!(s.index_candidates(), [GO_DEV_INDEX]);
+        assert_eq!(
+            s.archive_location("go1.22.6.linux-amd64.tar.gz")
+                .to_string(),
+            "https://dl.google.com/go/go1.22.6.linux-amd64.tar.gz"
+        );
+        let m = Source::new(Some("http://127.0.0.1:1/dl/"), FetchConfig::from_env(true)).unwrap();
+        assert_eq!(
+            m.index_candidates(),
+            [
+                "http://127.0.0.1:1/dl/index.json",
+                "http://127.0.0.1:1/dl/?mode=json&include=all"
+            ]
+        );
+    }
+
+    #[test]
+    fn directory_source_without_index_locates_by_sidecar() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = GvrHome::at(dir.path().join("home"), dir.path().join("cache"));
+        let mirror = dir.path().join("mirror");
+        std::fs::create_dir_all(&mirror).unwrap();
+        let s = Source::new(Some(mirror.to_str().unwrap()), FetchConfig::from_env(true)).unwrap();
+        let v: GoVersion = "1.22.6".parse().unwrap();
+        let name = s.platform().archive_filename(&v);
+        std::fs::write(
+            mirror.join(format!("{name}.sha256")),
+            format!("{SHA}  {name}\n"),
+        )
+        .unwrap();
+        let loc = s.locate(&home, &v, &crate::report::Silent).unwrap();
+        assert_eq!(loc.sha256.as_deref(), Some(SHA));
+        assert_eq!(loc.checksum.kind(), "sidecar");
+        assert_eq!(loc.location, ArchiveLocation::Path(mirror.join(&name)));
+        // Listing-style resolution needs an index, and says so.
+        let e = s
+            .resolve(&home, &"1.22".parse().unwrap(), &crate::report::Silent)
+            .unwrap_err();
+        assert!(matches!(e, SourceError::NoIndex { .. }), "{e}");
+    }
+
+    /// Serves `index.json` with an ETag on loopback and answers a matching
+    /// If-None-Match with 304. Returns the base URL and the statuses it sent.
+    fn etag_server(body: &'static str) -> (String, Arc<Mutex<Vec<u16>>>) {
+        use std::io::{BufRead, BufReader, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let statuses = Arc::new(Mutex::new(Vec::new()));
+        let st = statuses.clone();
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(mut conn) = conn else { break };
+                let mut reader = BufReader::new(conn.try_clone().unwrap());
+                let mut matched = false;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    matched |= line
+                        .to_ascii_lowercase()
+                        .starts_with("if-none-match: \"v1\"");
+                }
+                let resp = if matched {
+                    st.lock().unwrap().push(304);
+                    "HTTP/1.1 304 Not Modified\r\nETag: \"v1\"\r\nConnection: close\r\n\r\n"
+                        .to_string()
+                } else {
+                    st.lock().unwrap().push(200);
+                    format!(
+                        "HTTP/1.1 200 OK\r\nETag: \"v1\"\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                        body.len()
+                    )
+                };
+                let _ = conn.write_all(resp.as_bytes());
+            }
+        });
+        (base, statuses)
+    }
+
+    #[test]
+    fn index_is_cached_then_revalidated_with_etag() {
+        let (base, statuses) =
+            etag_server(r#"[{"version": "go1.22.6", "stable": true, "files": []}]"#);
+        let dir = tempfile::tempdir().unwrap();
+        let home = GvrHome::at(dir.path().join("home"), dir.path().join("cache"));
+        let cfg = FetchConfig::from_env(false);
+        let quiet = &crate::report::Silent;
+        let fresh = || Source::new(Some(&base), cfg.clone()).unwrap();
+
+        let loaded = fresh().index(&home, quiet).unwrap().unwrap();
+        assert_eq!(loaded.url, format!("{base}/index.json"));
+        assert_eq!(loaded.index.versions().count(), 1);
+        // Fresh cache: no request at all.
+        fresh().index(&home, quiet).unwrap().unwrap();
+        assert_eq!(*statuses.lock().unwrap(), [200]);
+        // Stale cache: a conditional request, answered 304, and the cached copy is used.
+        let again = fresh()
+            .with_index_ttl(Duration::ZERO)
+            .index(&home, quiet)
+            .unwrap()
+            .unwrap();
+        assert_eq!(again.index.versions().count(), 1);
+        assert_eq!(*statuses.lock().unwrap(), [200, 304]);
+        // Offline: the cache, whatever its age.
+        let offline = Source::new(Some(&base), FetchConfig::from_env(true))
+            .unwrap()
+            .with_index_ttl(Duration::ZERO);
+        assert_eq!(
+            offline
+                .index(&home, quiet)
+                .unwrap()
+                .unwrap()
+                .index
+                .versions()
+                .count(),
+            1
+        );
+        assert_eq!(statuses.lock().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn offline_without_cache_says_what_to_do() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = GvrHome::at(dir.path().join("home"), dir.path().join("cache"));
+        let s = Source::new(Some("http://127.0.0.1:1"), FetchConfig::from_env(true)).unwrap();
+        let e = s.index(&home, &crate::report::Silent).unwrap_err();
+        assert!(e.to_string().contains("gvr list-remote"), "{e}");
+    }
+}
