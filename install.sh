@@ -50,8 +50,14 @@ for bin in gvr gvr-shim; do
 done
 
 "$bindir/gvr" rehash
-shims="$("$bindir/gvr" env --shims-dir)"
+shell_name=$(basename "${SHELL:-bash}")
+case "$shell_name" in bash|zsh|fish) ;; *) shell_name=bash ;; esac
 echo >&2
-echo "Add gvr and its shims to PATH (e.g. in ~/.bashrc or ~/.zshrc):" >&2
-echo "  export PATH=\"$shims:$bindir:\$PATH\"" >&2
-echo "or let gvr print the full setup for your shell: $bindir/gvr init" >&2
+echo "Put gvr and its shims on PATH: add these lines to your shell's startup file" >&2
+echo "(~/.bashrc, ~/.zshrc, or ~/.config/fish/config.fish):" >&2
+case ":$PATH:" in *:"$bindir":*) ;; *) echo "  export PATH=\"$bindir:\$PATH\"" >&2 ;; esac
+if [ "$shell_name" = fish ]; then
+  echo "  $bindir/gvr init fish | source" >&2
+else
+  echo "  eval \"\$($bindir/gvr init $shell_name)\"" >&2
+fi

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 
-use super::local::{print_pin, resolve_for_pin, unset, write_pin};
+use super::local::{print_pin, resolve_or_install, unset, write_pin};
 use super::Ctx;
 
 #[derive(clap::Args, Debug)]
@@ -15,6 +15,9 @@ pub struct Args {
     /// Remove the global default (the system go applies where nothing is pinned)
     #[arg(long, conflicts_with = "spec")]
     pub unset: bool,
+    /// Install the version first if no installed version matches
+    #[arg(long, requires = "spec")]
+    pub install: bool,
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<ExitCode> {
@@ -24,7 +27,7 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<ExitCode> {
     }
     match args.spec {
         Some(spec) => {
-            let text = resolve_for_pin(&ctx.home, &spec, "global")?;
+            let text = resolve_or_install(ctx, &spec, "global", args.install)?;
             write_pin(ctx, &file, &text)
         }
         None => {

@@ -4,6 +4,7 @@
 use std::process::ExitCode;
 
 use gvr::dist::{self, fetch::FetchConfig, InstallOptions, Source};
+use gvr::select::{select, Here, Selected};
 use gvr::VersionSpec;
 
 use super::progress::Progress;
@@ -11,7 +12,8 @@ use super::Ctx;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Versions to install: 1.22.6, go1.22.6, 1.22 (newest stable 1.22.x), latest, 1.23rc1
+    /// Versions to install: 1.22.6, go1.22.6, 1.22 (newest stable 1.22.x), latest, 1.23rc1.
+    /// Without one, installs the version selected for the current directory
     #[arg(value_name = "SPEC")]
     pub specs: Vec<VersionSpec>,
     /// Reinstall even if the version is already installed
@@ -23,26 +25,71 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<ExitCode> {
-    if args.specs.is_empty() {
-        super::output::print_error(&anyhow::anyhow!(
-            "no version given\n\nUsage: gvr install [--force] [--allow-unverified] SPEC...\n\
-             e.g. `gvr install 1.22.6`, `gvr install latest`; see `gvr install --help`"
-        ));
-        return Ok(ExitCode::from(2));
+    let opts = InstallOptions {
+        force: args.force,
+        allow_unverified: args.allow_unverified,
+    };
+    let specs = if args.specs.is_empty() {
+        match selected_here(ctx)? {
+            Some(spec) => vec![spec],
+            None => return Ok(ExitCode::SUCCESS),
+        }
+    } else {
+        args.specs
+    };
+    Ok(if install_specs(ctx, &specs, &opts)? {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// With no SPEC, `gvr install` installs what is selected for the current directory
+/// (the CI habit: the repository's pin decides). `None` when there is nothing to do.
+fn selected_here(ctx: &Ctx) -> anyhow::Result<Option<VersionSpec>> {
+    let here = Here::from_process()?;
+    match select(&ctx.home, &here) {
+        Ok(selection) => {
+            match &selection.version {
+                Selected::Version(v) => ctx.out.status(format!(
+                    "go{v} ({}) is already installed at {}",
+                    selection.origin,
+                    ctx.home.version_dir(v).display()
+                )),
+                Selected::System(system) => ctx.out.status(format!(
+                    "the Go selected here is the system go at {} ({}); nothing to install",
+                    system.path.display(),
+                    selection.origin
+                )),
+            }
+            Ok(None)
+        }
+        Err(e) => match e.missing_spec() {
+            Some(spec) => Ok(Some(spec.clone())),
+            None => Err(anyhow::Error::new(e).context(
+                "no version given and none selected here; name one, e.g. `gvr install 1.22.6`",
+            )),
+        },
     }
+}
+
+/// Installs each spec from the configured source and refreshes the shims when anything
+/// new landed. Failures are printed as they happen; returns whether all succeeded.
+pub fn install_specs(
+    ctx: &Ctx,
+    specs: &[VersionSpec],
+    opts: &InstallOptions,
+) -> anyhow::Result<bool> {
     let source = Source::new(
         ctx.global.mirror.as_deref(),
         FetchConfig::from_env(ctx.global.offline),
     )?;
     let reporter = Progress::new(ctx.global.quiet, ctx.global.verbose);
-    let opts = InstallOptions {
-        force: args.force,
-        allow_unverified: args.allow_unverified,
-    };
     let mut failed = false;
-    for spec in &args.specs {
+    let mut installed_any = false;
+    for spec in specs {
         let result = match source.resolve(&ctx.home, spec, &reporter) {
-            Ok(v) => dist::install(&ctx.home, &source, &v, &opts, &reporter),
+            Ok(v) => dist::install(&ctx.home, &source, &v, opts, &reporter),
             Err(e) => Err(e.into()),
         };
         match result {
@@ -54,6 +101,7 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<ExitCode> {
                 ));
             }
             Ok(out) => {
+                installed_any = true;
                 if let (Some(url), Some(sha)) = (&out.url, &out.sha256) {
                     ctx.out.verbose(format!("archive {url}\nsha256 {sha}"));
                 }
@@ -81,9 +129,8 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    Ok(if failed {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    if installed_any {
+        super::rehash::refresh_after_change(ctx);
+    }
+    Ok(!failed)
 }

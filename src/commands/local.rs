@@ -17,6 +17,9 @@ pub struct Args {
     /// Remove the .go-version file of the current directory
     #[arg(long, conflicts_with = "spec")]
     pub unset: bool,
+    /// Install the version first if no installed version matches
+    #[arg(long, requires = "spec")]
+    pub install: bool,
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<ExitCode> {
@@ -27,7 +30,7 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<ExitCode> {
     }
     match args.spec {
         Some(spec) => {
-            let text = resolve_for_pin(&ctx.home, &spec, "local")?;
+            let text = resolve_or_install(ctx, &spec, "local", args.install)?;
             write_pin(ctx, &file, &text)
         }
         None => {
@@ -84,6 +87,27 @@ pub fn resolve_for_pin(home: &GvrHome, spec: &str, command: &str) -> anyhow::Res
         None => bail!(
             "Go {parsed} is not installed; run `gvr install {parsed}`, then `gvr {command} {parsed}`"
         ),
+    }
+}
+
+/// [`resolve_for_pin`], installing the spec first when asked to and nothing installed
+/// matches.
+pub fn resolve_or_install(
+    ctx: &Ctx,
+    spec: &str,
+    command: &str,
+    install: bool,
+) -> anyhow::Result<String> {
+    match resolve_for_pin(&ctx.home, spec, command) {
+        Err(_) if install => {
+            let parsed: VersionSpec = spec.parse()?;
+            let opts = gvr::dist::InstallOptions { force: false, allow_unverified: false };
+            if !super::install::install_specs(ctx, std::slice::from_ref(&parsed), &opts)? {
+                bail!("Go {parsed} was not pinned because it could not be installed");
+            }
+            resolve_for_pin(&ctx.home, spec, command)
+        }
+        other => other,
     }
 }
 

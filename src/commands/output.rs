@@ -41,9 +41,6 @@ impl Printer {
         }
     }
 
-    pub fn is_quiet(&self) -> bool {
-        self.quiet
-    }
 
     /// Whether progress bars make sense (stderr is a terminal and not quiet).
     pub fn wants_bars(&self) -> bool {

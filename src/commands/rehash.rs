@@ -42,3 +42,15 @@ pub fn run(ctx: &Ctx, _args: Args) -> anyhow::Result<ExitCode> {
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// After install/uninstall changed `versions/`: refresh the shims (the `go<version>`
+/// entries follow the installed set). A failure here does not undo the install, so it
+/// is a warning with the fix rather than an error.
+pub fn refresh_after_change(ctx: &Ctx) {
+    if let Err(e) = gvr::shims::refresh(&ctx.home) {
+        ctx.out.warn(format!(
+            "the shims in {} were not refreshed: {e}; run `gvr rehash`",
+            ctx.home.shims_dir().display()
+        ));
+    }
+}

@@ -19,6 +19,7 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<ExitCode> {
     let reporter = Progress::new(ctx.global.quiet, ctx.global.verbose);
     let installed = ctx.home.installed_versions()?;
     let mut failed = false;
+    let mut removed_any = false;
     for spec in &args.specs {
         // A prefix names one of the installed versions, never a remote one.
         let Some(version) = (match spec {
@@ -32,10 +33,13 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<ExitCode> {
             continue;
         };
         match dist::uninstall(&ctx.home, &version, &reporter) {
-            Ok(path) => ctx.out.status(format!(
-                "uninstalled go{version} (removed {})",
-                path.display()
-            )),
+            Ok(path) => {
+                removed_any = true;
+                ctx.out.status(format!(
+                    "uninstalled go{version} (removed {})",
+                    path.display()
+                ))
+            }
             Err(e @ UninstallError::NotInstalled { .. }) => {
                 failed = true;
                 super::output::print_error(&anyhow::Error::new(e));
@@ -47,6 +51,9 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<ExitCode> {
                 );
             }
         }
+    }
+    if removed_any {
+        super::rehash::refresh_after_change(ctx);
     }
     Ok(if failed {
         ExitCode::from(1)

@@ -207,7 +207,6 @@ pub fn install(
     fs::write(&receipt_path, json).map_err(|e| io_error(&receipt_path, e))?;
 
     stage.commit(home, &dest)?;
-    // Hook: the lead wires shim refresh (`gvr rehash`) here after merging.
     Ok(InstallOutcome {
         version: version.clone(),
         path: dest,
@@ -250,7 +249,6 @@ pub fn uninstall(
     fs::rename(&dest, &stage.trash).map_err(|e| io_error(&dest, e))?;
     drop(stage); // deletes the trash
     reporter.finish();
-    // Hook: the lead wires shim refresh (`gvr rehash`) here after merging.
     Ok(dest)
 }
 
