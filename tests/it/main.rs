@@ -5,3 +5,4 @@ mod install;
 mod support;
 mod select;
 mod shims;
+mod install_selected;
