@@ -34,6 +34,8 @@ enum Command {
     List(commands::list::Args),
     /// List the Go versions the release index (go.dev or the mirror) offers
     ListRemote(commands::list_remote::Args),
+    /// Pinned gopls builds: install, pin, current, list, uninstall
+    Gopls(commands::gopls::Args),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +49,7 @@ fn main() -> ExitCode {
         Command::Uninstall(a) => commands::uninstall::run(&ctx, a),
         Command::List(a) => commands::list::run(&ctx, a),
         Command::ListRemote(a) => commands::list_remote::run(&ctx, a),
+        Command::Gopls(a) => commands::gopls::run(&ctx, a),
     };
     match result {
         Ok(code) => code,

@@ -1,4 +1,5 @@
 //! Integration tests: the built `gvr` and `gvr-shim` binaries run in a temp
 //! `GVR_HOME`/`HOME` with a cleared environment. One test binary, one module per area.
 
+mod gopls;
 mod support;
