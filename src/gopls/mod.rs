@@ -336,16 +336,24 @@ pub fn find_build(home: &GvrHome, gopls: &GoplsVersion, go: &GoVersion) -> Optio
         .next()
 }
 
-/// The command that builds `gopls` for `go`: with `go` itself when the table says it
-/// can, else with the Go the table names (`--with-go`), which must be installed.
-pub fn install_command(gopls: &GoplsVersion, go: &GoVersion) -> String {
-    match table::min_go(gopls) {
-        Some(min) if *go < min.go => format!(
-            "gvr gopls install {gopls} --with-go {}",
-            min.go.as_release_floor()
-        ),
-        _ => format!("gvr gopls install {gopls}"),
+/// The `gvr` arguments that build `gopls` for `go` (the shim runs these for
+/// `GVR_AUTO_INSTALL=1`): with the selected Go when the table says it can, else with an
+/// installed SDK of the minor the table names (`--with-go`).
+pub fn install_args(gopls: &GoplsVersion, go: &GoVersion) -> Vec<String> {
+    let mut args = vec![
+        "gopls".to_string(),
+        "install".to_string(),
+        gopls.to_string(),
+    ];
+    if let Some(min) = table::min_go(gopls).filter(|min| *go < min.go) {
+        args.extend(["--with-go".to_string(), min.go.lang().to_string()]);
     }
+    args
+}
+
+/// [`install_args`] as the command line a user types.
+pub fn install_command(gopls: &GoplsVersion, go: &GoVersion) -> String {
+    format!("gvr {}", install_args(gopls, go).join(" "))
 }
 
 #[cfg(test)]
@@ -401,7 +409,7 @@ mod tests {
         let err = pinned_binary(&home, cwd.path(), &go).unwrap_err();
         let msg = err.to_string();
         assert!(
-            msg.contains("gvr gopls install v0.20.0 --with-go 1.24.2"),
+            msg.contains("run `gvr gopls install v0.20.0 --with-go 1.24`"),
             "{msg}"
         );
         assert!(msg.contains(".gopls-version"), "{msg}");

@@ -558,3 +558,124 @@ fn pin_and_current_follow_the_precedence() {
     let err = fails(&mut w.gvr(&proj, &["gopls", "install", "--with-go", "1.23"]));
     assert!(err.contains("gvr install 1.23"), "{err}");
 }
+
+/// A minimal static file server on 127.0.0.1 for `dir` (GET only, 404 when missing);
+/// lives as long as the test process. Returns the base URL.
+fn serve_dir(dir: &Path) -> String {
+    use std::io::{BufRead, BufReader};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let dir = dir.to_path_buf();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let dir = dir.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut request = String::new();
+                reader.read_line(&mut request).unwrap();
+                let mut line = String::new();
+                while reader.read_line(&mut line).unwrap() > 2 {
+                    line.clear();
+                }
+                let path = request
+                    .split_whitespace()
+                    .nth(1)
+                    .unwrap_or("/")
+                    .trim_start_matches('/')
+                    .to_string();
+                let mut stream = stream;
+                match fs::read(dir.join(&path))
+                    .ok()
+                    .filter(|_| !path.contains(".."))
+                {
+                    Some(body) => {
+                        write!(
+                            stream,
+                            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                            body.len()
+                        )
+                        .unwrap();
+                        stream.write_all(&body).unwrap();
+                    }
+                    None => write!(
+                        stream,
+                        "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    )
+                    .unwrap(),
+                }
+            });
+        }
+    });
+    base
+}
+
+#[test]
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+fn installs_a_verified_prebuilt_over_http() {
+    let w = World::new();
+    install_fake(&w.gvr_home(), "1.24.11");
+    let mirror = w.root.join("mirror");
+    let (path, sum) = write_prebuilt(&mirror, "v0.20.0", "1.24.11", "v0.20.0");
+    fs::write(format!("{}.sha256", path.display()), format!("{sum}\n")).unwrap();
+    let (path, _) = write_prebuilt(&mirror, "v0.19.1", "1.24.11", "v0.19.1");
+    fs::write(format!("{}.sha256", path.display()), "f".repeat(64)).unwrap();
+    let base = serve_dir(&mirror);
+
+    let (_, stderr) = ok(&mut w.gvr(
+        &w.proj(),
+        &[
+            "gopls",
+            "install",
+            "v0.20.0",
+            "--with-go",
+            "1.24.11",
+            "--mirror",
+            &base,
+        ],
+    ));
+    let url = format!("{base}/gopls/v0.20.0/gopls-v0.20.0-go1.24.11-linux-amd64");
+    assert!(stderr.contains(&format!("from {url}")), "{stderr}");
+    let r = receipt(&w.build_dir("v0.20.0", "1.24.11"));
+    assert_eq!(
+        (r["source"].as_str().unwrap(), r["sha256"].as_str().unwrap()),
+        (url.as_str(), sum.as_str())
+    );
+
+    let err = fails(&mut w.gvr(
+        &w.proj(),
+        &[
+            "gopls",
+            "install",
+            "v0.19.1",
+            "--with-go",
+            "1.24.11",
+            "--mirror",
+            &base,
+        ],
+    ));
+    assert!(
+        err.contains(&format!("checksum mismatch for {base}/gopls/v0.19.1/")),
+        "{err}"
+    );
+    assert!(!w.gvr_home().join("gopls/v0.19.1").exists());
+
+    // Offline: an http mirror is not asked at all.
+    let err = fails(&mut w.gvr(
+        &w.proj(),
+        &[
+            "gopls",
+            "install",
+            "v0.19.1",
+            "--with-go",
+            "1.24.11",
+            "--mirror",
+            &base,
+            "--offline",
+        ],
+    ));
+    assert!(
+        err.contains(&format!("offline: not asking {base}")),
+        "{err}"
+    );
+    assert!(!err.contains("checksum mismatch"), "{err}");
+}
