@@ -361,8 +361,12 @@ fn too_old_go_names_the_go_needed() {
         err.contains("`gvr gopls install v0.20.0 --with-go 1.24.11`"),
         "{err}"
     );
+}
 
-    // From go itself, for a release the table does not know.
+#[test]
+fn too_old_go_reported_by_go_names_the_go_needed() {
+    // A release the table does not know: go itself refuses, and gvr reads why.
+    let w = World::new();
     let go = w.install_real_go();
     w.publish("v0.20.98", "1.99", "golang.org/x/tools/gopls v0.20.98\n");
     let err = fails(&mut w.gvr_build(&["gopls", "install", "v0.20.98", "--with-go", &go]));
