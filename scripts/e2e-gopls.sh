@@ -117,6 +117,10 @@ receipt=$GVR_HOME/gopls/$GOPLS_VERSION/go$GO_VERSION/receipt.json
 grep -q '"source": "built from golang.org/x/tools/gopls@v0.20.0 via GOPROXY=https://proxy.golang.org,direct"' "$receipt" \
   || die "receipt does not name the proxy: $(cat "$receipt")"
 
+current=$("$gvr_bin" gopls current)
+grep -q "built by go$GO_VERSION: $GVR_HOME/gopls/$GOPLS_VERSION/go$GO_VERSION/gopls" <<<"$current" \
+  || die "gvr gopls current does not show the build: $current"
+
 out=$(gopls version)
 [ "$out" = "golang.org/x/tools/gopls $GOPLS_VERSION" ] || die "gopls version through the shim printed: $out"
 say "gopls version through the shim: $out"
