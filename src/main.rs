@@ -54,6 +54,8 @@ enum Command {
     Rehash(commands::rehash::Args),
     /// List or prune the per-workspace Go build caches
     Cache(commands::cache::Args),
+    /// Pinned gopls builds: install, pin, current, list, uninstall
+    Gopls(commands::gopls::Args),
 }
 
 fn main() -> ExitCode {
@@ -77,6 +79,7 @@ fn main() -> ExitCode {
         Command::Completions(a) => commands::completions::run(&ctx, a),
         Command::Rehash(a) => commands::rehash::run(&ctx, a),
         Command::Cache(a) => commands::cache::run(&ctx, a),
+        Command::Gopls(a) => commands::gopls::run(&ctx, a),
     };
     match result {
         Ok(code) => code,

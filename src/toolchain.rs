@@ -33,6 +33,10 @@ pub enum ToolchainError {
         version: String,
         path: PathBuf,
     },
+    #[error(transparent)]
+    Gopls(#[from] crate::gopls::GoplsError),
+    #[error("gopls needs a gvr-installed Go: the selected go is the system one; pin a version or set GVR_GOPLS_VERSION")]
+    GoplsOnSystemGo,
 }
 
 impl ToolchainError {
@@ -40,7 +44,7 @@ impl ToolchainError {
     pub fn exit_code(&self) -> u8 {
         match self {
             ToolchainError::NotShimmed { .. } | ToolchainError::MissingTool { .. } => 127,
-            ToolchainError::Recursion { .. } => 1,
+            ToolchainError::Recursion { .. } | ToolchainError::Gopls(_) | ToolchainError::GoplsOnSystemGo => 1,
         }
     }
 }
@@ -200,7 +204,7 @@ impl Toolchain {
 /// The binary a shim named `tool` runs for this toolchain. The single place that maps a
 /// tool name to a file, so pinned tools (gopls) can be added here.
 pub fn resolve_tool(
-    _home: &GvrHome,
+    home: &GvrHome,
     toolchain: &Toolchain,
     tool: &str,
 ) -> Result<PathBuf, ToolchainError> {
@@ -216,6 +220,11 @@ pub fn resolve_tool(
                     path,
                 })
             }
+        }
+        "gopls" => {
+            let go = toolchain.version().ok_or(ToolchainError::GoplsOnSystemGo)?;
+            let cwd = std::env::current_dir().unwrap_or_default();
+            Ok(crate::gopls::pinned_binary(home, &cwd, go)?.0)
         }
         _ => Err(ToolchainError::NotShimmed {
             tool: tool.to_string(),

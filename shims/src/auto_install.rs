@@ -55,3 +55,22 @@ pub fn install(home: &GvrHome, spec: &VersionSpec) -> Result<(), Failure> {
     }
     Ok(())
 }
+
+/// Runs `gvr <args>` (e.g. the `gopls install` that builds a missing pinned gopls).
+pub fn run_gvr(home: &GvrHome, args: &[String]) -> Result<(), Failure> {
+    let gvr = gvr_binary(home);
+    let shown = format!("{} {}", gvr.display(), args.join(" "));
+    let status = Command::new(&gvr)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(std::io::stderr()))
+        .status()
+        .map_err(|e| Failure::new(format!("GVR_AUTO_INSTALL: cannot run `{shown}`: {e}"), 1))?;
+    if !status.success() {
+        return Err(Failure::new(
+            format!("GVR_AUTO_INSTALL: `{shown}` failed ({status}); fix the error above or run it yourself"),
+            1,
+        ));
+    }
+    Ok(())
+}

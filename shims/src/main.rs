@@ -98,7 +98,15 @@ fn run() -> Result<i32, Failure> {
     let selection = select_or_install(&home, &here)?;
     let ws = Workspace::find(&home, &here, std::env::var_os("GVR_GOCACHE"));
     let toolchain = Toolchain::new(&home, selection);
-    let program = resolve_tool(&home, &toolchain, &tool)?;
+    let program = match resolve_tool(&home, &toolchain, &tool) {
+        Err(ToolchainError::Gopls(gvr::gopls::GoplsError::NotBuilt { version, go, .. }))
+            if auto_install::enabled() =>
+        {
+            auto_install::run_gvr(&home, &gvr::gopls::install_args(&version, &go))?;
+            resolve_tool(&home, &toolchain, &tool)?
+        }
+        other => other?,
+    };
     refuse_self(&program)?;
     let vars = toolchain.env(&ws, |k| std::env::var_os(k))?;
     if vars

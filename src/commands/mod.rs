@@ -1,5 +1,6 @@
 //! One file per subcommand, each thin: parse → call the library → print.
 
+pub mod gopls;
 pub mod install;
 pub mod list;
 pub mod list_remote;

@@ -2,6 +2,7 @@
 //! `GVR_HOME`/`HOME` with a cleared environment. One test binary, one module per area.
 
 mod install;
+mod gopls;
 mod support;
 mod select;
 mod shims;

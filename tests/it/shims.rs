@@ -158,10 +158,21 @@ fn gofmt_shim_and_missing_tools() {
         ("gofmt", "1.22.10")
     );
 
+    // gopls is shimmed, but runs only a pinned build: none exists yet.
     let out = w.shim("gopls", &w.dir("p"), &["version"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("gvr gopls install"),
+        "{}",
+        stderr(&out)
+    );
+
+    // A shim under a name gvr does not manage says so, with the code of a missing command.
+    std::fs::hard_link(w.home.join("shims/go"), w.home.join("shims/dlv")).unwrap();
+    let out = w.shim("dlv", &w.dir("p"), &["version"]);
     assert_eq!(out.status.code(), Some(127));
     assert!(
-        stderr(&out).starts_with("gvr: `gopls` is not a tool gvr shims"),
+        stderr(&out).starts_with("gvr: `dlv` is not a tool gvr shims"),
         "{}",
         stderr(&out)
     );

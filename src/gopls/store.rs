@@ -1,0 +1,171 @@
+//! The installed gopls builds under `$GVR_HOME/gopls/<vX>/go<version>/`: listing and
+//! removal. A build directory appears only complete (binary and receipt, one rename).
+
+use std::path::PathBuf;
+
+use super::{binary_name, GoplsError, GoplsVersion};
+use crate::fsutil::FileLock;
+use crate::home::GvrHome;
+use crate::version::GoVersion;
+
+/// One installed build.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstalledGopls {
+    pub version: GoplsVersion,
+    /// The Go that built it.
+    pub go: GoVersion,
+    pub path: PathBuf,
+}
+
+/// The name of the lock for one build (`gopls-v0.20.0-go1.24.11`).
+pub(crate) fn lock_name(gopls: &GoplsVersion, go: &GoVersion) -> String {
+    format!("gopls-{gopls}-go{go}")
+}
+
+/// Every installed build, newest gopls first, then newest Go first.
+pub fn installed(home: &GvrHome) -> Result<Vec<InstalledGopls>, GoplsError> {
+    let dir = home.gopls_dir();
+    let mut out = Vec::new();
+    let rd = match std::fs::read_dir(&dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+        Err(e) => {
+            return Err(GoplsError::Io {
+                action: "cannot list",
+                path: dir,
+                source: e,
+            })
+        }
+    };
+    for entry in rd.flatten() {
+        if let Some(v) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<GoplsVersion>().ok())
+        {
+            out.extend(builds_of(home, &v));
+        }
+    }
+    out.sort_by(|a, b| b.version.cmp(&a.version).then(b.go.cmp(&a.go)));
+    Ok(out)
+}
+
+/// The builds of one gopls version, newest Go first.
+pub(crate) fn builds_of(home: &GvrHome, gopls: &GoplsVersion) -> Vec<InstalledGopls> {
+    let Ok(rd) = std::fs::read_dir(home.gopls_dir().join(gopls.as_str())) else {
+        return Vec::new();
+    };
+    let mut out: Vec<InstalledGopls> = rd
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name();
+            let go: GoVersion = name.to_str()?.strip_prefix("go")?.parse().ok()?;
+            let path = e.path().join(binary_name());
+            path.is_file().then(|| InstalledGopls {
+                version: gopls.clone(),
+                go,
+                path,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| b.go.cmp(&a.go));
+    out
+}
+
+/// Removes every build of `gopls` (each under its build lock, so an install in flight
+/// finishes first). Returns what was removed.
+pub fn uninstall(home: &GvrHome, gopls: &GoplsVersion) -> Result<Vec<InstalledGopls>, GoplsError> {
+    let dir = home.gopls_dir().join(gopls.as_str());
+    if !dir.is_dir() {
+        return Err(GoplsError::NotInstalled {
+            version: gopls.clone(),
+        });
+    }
+    let builds = builds_of(home, gopls);
+    for b in &builds {
+        let lock_path = home.lock_path(&lock_name(gopls, &b.go));
+        let _lock = FileLock::acquire(&lock_path, || {})
+            .map_err(GoplsError::io("cannot lock", &lock_path))?;
+        let build_dir = b.path.parent().unwrap_or(&dir).to_path_buf();
+        remove_dir_atomically(home, &build_dir)?;
+    }
+    // Whatever is left (an empty version dir, a half-written leftover) goes too.
+    remove_dir_atomically(home, &dir)?;
+    if builds.is_empty() {
+        return Err(GoplsError::NotInstalled {
+            version: gopls.clone(),
+        });
+    }
+    Ok(builds)
+}
+
+/// Moves `dir` into `tmp/` first (one rename: it vanishes at once), then deletes it.
+pub(crate) fn remove_dir_atomically(
+    home: &GvrHome,
+    dir: &std::path::Path,
+) -> Result<(), GoplsError> {
+    if !dir.exists() {
+        return Ok(());
+    }
+    let tmp = home.tmp_dir();
+    std::fs::create_dir_all(&tmp).map_err(GoplsError::io("cannot create", &tmp))?;
+    let trash = tmp.join(format!("gopls-trash-{}-{}", std::process::id(), unique()));
+    std::fs::rename(dir, &trash).map_err(GoplsError::io("cannot move away", dir))?;
+    std::fs::remove_dir_all(&trash).map_err(GoplsError::io("cannot remove", &trash))
+}
+
+/// A suffix that differs between calls in one process.
+pub(crate) fn unique() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!("{nanos}-{}", N.fetch_add(1, Ordering::Relaxed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_and_uninstalls_builds() {
+        let tmp = tempfile::tempdir().unwrap();
+        let home = GvrHome::at(tmp.path().join("home"), tmp.path().join("cache"));
+        for (v, g) in [
+            ("v0.20.0", "1.24.11"),
+            ("v0.20.0", "1.25.1"),
+            ("v0.16.2", "1.22.10"),
+        ] {
+            let p =
+                super::super::build_binary_path(&home, &v.parse().unwrap(), &g.parse().unwrap());
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, "").unwrap();
+        }
+        // Not a build: no binary inside.
+        std::fs::create_dir_all(home.gopls_dir().join("v0.19.1/go1.24.2")).unwrap();
+        let list: Vec<String> = installed(&home)
+            .unwrap()
+            .iter()
+            .map(|b| format!("{} go{}", b.version, b.go))
+            .collect();
+        assert_eq!(
+            list,
+            ["v0.20.0 go1.25.1", "v0.20.0 go1.24.11", "v0.16.2 go1.22.10"]
+        );
+
+        let removed = uninstall(&home, &"v0.20.0".parse().unwrap()).unwrap();
+        assert_eq!(removed.len(), 2);
+        assert!(!home.gopls_dir().join("v0.20.0").exists());
+        let e = uninstall(&home, &"v0.20.0".parse().unwrap()).unwrap_err();
+        assert!(
+            e.to_string().contains("gopls v0.20.0 is not installed"),
+            "{e}"
+        );
+        // A directory with no build in it is cleaned but reported as not installed.
+        let e = uninstall(&home, &"v0.19.1".parse().unwrap()).unwrap_err();
+        assert!(matches!(e, GoplsError::NotInstalled { .. }));
+        assert!(!home.gopls_dir().join("v0.19.1").exists());
+    }
+}
