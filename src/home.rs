@@ -15,7 +15,9 @@ pub struct GvrHome {
 pub enum HomeError {
     #[error("cannot tell where gvr's home is: no data directory for this user; set GVR_HOME")]
     NoDataDir,
-    #[error("cannot tell where gvr's cache is: no cache directory for this user; set GVR_CACHE_DIR")]
+    #[error(
+        "cannot tell where gvr's cache is: no cache directory for this user; set GVR_CACHE_DIR"
+    )]
     NoCacheDir,
     #[error("{var} must be an absolute path, got `{value}`")]
     NotAbsolute { var: &'static str, value: String },
@@ -38,7 +40,10 @@ impl GvrHome {
 
     /// A home at explicit locations (tests, tools).
     pub fn at(root: impl Into<PathBuf>, cache: impl Into<PathBuf>) -> GvrHome {
-        GvrHome { root: root.into(), cache: cache.into() }
+        GvrHome {
+            root: root.into(),
+            cache: cache.into(),
+        }
     }
 
     pub fn root(&self) -> &Path {
@@ -107,7 +112,11 @@ impl GvrHome {
         };
         for entry in rd {
             let entry = entry?;
-            if let Some(v) = entry.file_name().to_str().and_then(|n| n.parse::<GoVersion>().ok()) {
+            if let Some(v) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<GoVersion>().ok())
+            {
                 if entry.path().is_dir() {
                     out.push(v);
                 }
@@ -129,7 +138,10 @@ fn env_path(var: &'static str) -> Result<Option<PathBuf>, HomeError> {
             if p.is_absolute() {
                 Ok(Some(p))
             } else {
-                Err(HomeError::NotAbsolute { var, value: p.display().to_string() })
+                Err(HomeError::NotAbsolute {
+                    var,
+                    value: p.display().to_string(),
+                })
             }
         }
         _ => Ok(None),

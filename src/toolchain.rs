@@ -25,7 +25,7 @@ pub enum ToolchainError {
         "gvr's shims ran each other {depth} times in a row ({SHIM_DEPTH_VAR}={depth}): something on PATH named like a Go tool leads back to a shim; check PATH (gvr's shims dir must not be copied elsewhere) and any `system` pin"
     )]
     Recursion { depth: u32 },
-    #[error("`{tool}` is not a tool gvr shims (it runs go and gofmt from the selected SDK)")]
+    #[error("`{tool}` is not a tool gvr shims (it runs go and gofmt from the selected SDK and the pinned gopls)")]
     NotShimmed { tool: String },
     #[error("{tool} is missing from Go {version}: {} does not exist; reinstall it with `gvr install {version}`", path.display())]
     MissingTool {
@@ -33,10 +33,17 @@ pub enum ToolchainError {
         version: String,
         path: PathBuf,
     },
+    /// Boxed: the gopls error is large and this type is on the shim's hot path.
     #[error(transparent)]
-    Gopls(#[from] crate::gopls::GoplsError),
+    Gopls(Box<crate::gopls::GoplsError>),
     #[error("gopls needs a gvr-installed Go: the selected go is the system one; pin a version or set GVR_GOPLS_VERSION")]
     GoplsOnSystemGo,
+}
+
+impl From<crate::gopls::GoplsError> for ToolchainError {
+    fn from(e: crate::gopls::GoplsError) -> Self {
+        ToolchainError::Gopls(Box::new(e))
+    }
 }
 
 impl ToolchainError {
@@ -44,7 +51,9 @@ impl ToolchainError {
     pub fn exit_code(&self) -> u8 {
         match self {
             ToolchainError::NotShimmed { .. } | ToolchainError::MissingTool { .. } => 127,
-            ToolchainError::Recursion { .. } | ToolchainError::Gopls(_) | ToolchainError::GoplsOnSystemGo => 1,
+            ToolchainError::Recursion { .. }
+            | ToolchainError::Gopls(_)
+            | ToolchainError::GoplsOnSystemGo => 1,
         }
     }
 }

@@ -85,7 +85,9 @@ impl FromStr for GoVersion {
     type Err = ParseVersionError;
 
     fn from_str(input: &str) -> Result<Self, Self::Err> {
-        let err = || ParseVersionError { input: input.to_string() };
+        let err = || ParseVersionError {
+            input: input.to_string(),
+        };
         let s = input.trim();
         let s = s.strip_prefix("go").unwrap_or(s);
         let mut rest = s;
@@ -101,7 +103,10 @@ impl FromStr for GoVersion {
                 patch = Some(take_int(&mut rest).ok_or_else(err)?);
             }
         }
-        let kind: String = rest.chars().take_while(|c| c.is_ascii_lowercase()).collect();
+        let kind: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_lowercase())
+            .collect();
         rest = &rest[kind.len()..];
         let pre = if kind.is_empty() {
             None
@@ -119,7 +124,14 @@ impl FromStr for GoVersion {
         if patch.is_none() && kind.is_empty() && (major, minor) < (1, 21) {
             patch = Some(0);
         }
-        Ok(GoVersion { major, minor, patch, kind, pre, text: s.to_string() })
+        Ok(GoVersion {
+            major,
+            minor,
+            patch,
+            kind,
+            pre,
+            text: s.to_string(),
+        })
     }
 }
 
@@ -174,7 +186,14 @@ impl Eq for GoVersion {}
 
 impl std::hash::Hash for GoVersion {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        (self.major, self.minor, self.patch, kind_rank(&self.kind), self.pre).hash(state);
+        (
+            self.major,
+            self.minor,
+            self.patch,
+            kind_rank(&self.kind),
+            self.pre,
+        )
+            .hash(state);
     }
 }
 
@@ -217,7 +236,8 @@ impl VersionSpec {
     where
         I: IntoIterator<Item = &'a GoVersion>,
     {
-        let matching: Vec<&GoVersion> = candidates.into_iter().filter(|v| self.matches(v)).collect();
+        let matching: Vec<&GoVersion> =
+            candidates.into_iter().filter(|v| self.matches(v)).collect();
         matching
             .iter()
             .copied()
@@ -245,7 +265,10 @@ impl FromStr for VersionSpec {
         // prefix too: users mean "the newest 1.20.x", which includes 1.20 itself.
         if v.is_stable() && dots <= 1 {
             let minor = (dots == 1).then_some(v.minor);
-            return Ok(VersionSpec::Prefix { major: v.major, minor });
+            return Ok(VersionSpec::Prefix {
+                major: v.major,
+                minor,
+            });
         }
         Ok(VersionSpec::Exact(v))
     }
@@ -255,7 +278,10 @@ impl fmt::Display for VersionSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             VersionSpec::Exact(v) => write!(f, "{v}"),
-            VersionSpec::Prefix { major, minor: Some(m) } => write!(f, "{major}.{m}"),
+            VersionSpec::Prefix {
+                major,
+                minor: Some(m),
+            } => write!(f, "{major}.{m}"),
             VersionSpec::Prefix { major, minor: None } => write!(f, "{major}"),
             VersionSpec::Latest => f.write_str("latest"),
             VersionSpec::System => f.write_str("system"),
@@ -273,7 +299,16 @@ mod tests {
 
     #[test]
     fn parses_release_names() {
-        for s in ["1.22.6", "go1.22.6", "1.21rc1", "1.9beta2", "1.21", "1", "1.21.1rc1", "1.18alpha1"] {
+        for s in [
+            "1.22.6",
+            "go1.22.6",
+            "1.21rc1",
+            "1.9beta2",
+            "1.21",
+            "1",
+            "1.21.1rc1",
+            "1.18alpha1",
+        ] {
             assert!(s.parse::<GoVersion>().is_ok(), "{s}");
         }
         assert_eq!(v("go1.22.6").to_string(), "1.22.6");
@@ -281,7 +316,19 @@ mod tests {
 
     #[test]
     fn rejects_non_versions() {
-        for s in ["", "go", "1.", "1.22.", "01.2", "1.02", "1.22.6-bigcorp", "1.21xx1", "1.21rc", "v1.22.6", "latest"] {
+        for s in [
+            "",
+            "go",
+            "1.",
+            "1.22.",
+            "01.2",
+            "1.02",
+            "1.22.6-bigcorp",
+            "1.21xx1",
+            "1.21rc",
+            "v1.22.6",
+            "latest",
+        ] {
             assert!(s.parse::<GoVersion>().is_err(), "{s} should not parse");
         }
     }
@@ -289,7 +336,24 @@ mod tests {
     #[test]
     fn orders_like_gover() {
         // Go's own examples (internal/gover tests, go.dev/doc/toolchain).
-        let chain = ["1.18beta1", "1.18beta2", "1.18rc1", "1.18", "1.18.1", "1.20rc1", "1.20", "1.20.1", "1.21", "1.21rc1", "1.21rc2", "1.21.0", "1.21.1", "1.22.6", "1.22.10", "1.23rc1"];
+        let chain = [
+            "1.18beta1",
+            "1.18beta2",
+            "1.18rc1",
+            "1.18",
+            "1.18.1",
+            "1.20rc1",
+            "1.20",
+            "1.20.1",
+            "1.21",
+            "1.21rc1",
+            "1.21rc2",
+            "1.21.0",
+            "1.21.1",
+            "1.22.6",
+            "1.22.10",
+            "1.23rc1",
+        ];
         for w in chain.windows(2) {
             assert!(v(w[0]) < v(w[1]), "{} < {}", w[0], w[1]);
         }
@@ -310,19 +374,51 @@ mod tests {
 
     #[test]
     fn specs() {
-        assert_eq!("latest".parse::<VersionSpec>().unwrap(), VersionSpec::Latest);
-        assert_eq!("system".parse::<VersionSpec>().unwrap(), VersionSpec::System);
-        assert_eq!("1.22".parse::<VersionSpec>().unwrap(), VersionSpec::Prefix { major: 1, minor: Some(22) });
-        assert_eq!("go1".parse::<VersionSpec>().unwrap(), VersionSpec::Prefix { major: 1, minor: None });
-        assert_eq!("1.22.6".parse::<VersionSpec>().unwrap(), VersionSpec::Exact(v("1.22.6")));
-        assert_eq!("1.23rc1".parse::<VersionSpec>().unwrap(), VersionSpec::Exact(v("1.23rc1")));
+        assert_eq!(
+            "latest".parse::<VersionSpec>().unwrap(),
+            VersionSpec::Latest
+        );
+        assert_eq!(
+            "system".parse::<VersionSpec>().unwrap(),
+            VersionSpec::System
+        );
+        assert_eq!(
+            "1.22".parse::<VersionSpec>().unwrap(),
+            VersionSpec::Prefix {
+                major: 1,
+                minor: Some(22)
+            }
+        );
+        assert_eq!(
+            "go1".parse::<VersionSpec>().unwrap(),
+            VersionSpec::Prefix {
+                major: 1,
+                minor: None
+            }
+        );
+        assert_eq!(
+            "1.22.6".parse::<VersionSpec>().unwrap(),
+            VersionSpec::Exact(v("1.22.6"))
+        );
+        assert_eq!(
+            "1.23rc1".parse::<VersionSpec>().unwrap(),
+            VersionSpec::Exact(v("1.23rc1"))
+        );
         assert!("1.x".parse::<VersionSpec>().is_err());
     }
 
     #[test]
     fn pick_prefers_newest_stable() {
-        let vs: Vec<GoVersion> = ["1.22.6", "1.22.10", "1.23rc1", "1.21.13", "1.22.2"].iter().map(|s| v(s)).collect();
-        let pick = |s: &str| s.parse::<VersionSpec>().unwrap().pick(&vs).map(|v| v.to_string());
+        let vs: Vec<GoVersion> = ["1.22.6", "1.22.10", "1.23rc1", "1.21.13", "1.22.2"]
+            .iter()
+            .map(|s| v(s))
+            .collect();
+        let pick = |s: &str| {
+            s.parse::<VersionSpec>()
+                .unwrap()
+                .pick(&vs)
+                .map(|v| v.to_string())
+        };
         assert_eq!(pick("1.22").as_deref(), Some("1.22.10"));
         assert_eq!(pick("latest").as_deref(), Some("1.22.10"));
         assert_eq!(pick("1.23").as_deref(), Some("1.23rc1"));

@@ -99,12 +99,13 @@ fn run() -> Result<i32, Failure> {
     let ws = Workspace::find(&home, &here, std::env::var_os("GVR_GOCACHE"));
     let toolchain = Toolchain::new(&home, selection);
     let program = match resolve_tool(&home, &toolchain, &tool) {
-        Err(ToolchainError::Gopls(gvr::gopls::GoplsError::NotBuilt { version, go, .. }))
-            if auto_install::enabled() =>
-        {
-            auto_install::run_gvr(&home, &gvr::gopls::install_args(&version, &go))?;
-            resolve_tool(&home, &toolchain, &tool)?
-        }
+        Err(ToolchainError::Gopls(e)) if auto_install::enabled() => match *e {
+            gvr::gopls::GoplsError::NotBuilt { version, go, .. } => {
+                auto_install::run_gvr(&home, &gvr::gopls::install_args(&version, &go))?;
+                resolve_tool(&home, &toolchain, &tool)?
+            }
+            other => return Err(ToolchainError::from(other).into()),
+        },
         other => other?,
     };
     refuse_self(&program)?;

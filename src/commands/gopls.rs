@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use gvr::gopls::{self, GoplsVersion, InstallOptions, InstalledFrom, Pin};
 use gvr::report::Reporter;
-use gvr::{GoVersion, GvrHome, VersionSpec};
 use gvr::select::{select, Here, Selected};
+use gvr::{GoVersion, GvrHome, VersionSpec};
 
 use super::{Ctx, Printer};
 

@@ -101,7 +101,10 @@ pub fn resolve_or_install(
     match resolve_for_pin(&ctx.home, spec, command) {
         Err(_) if install => {
             let parsed: VersionSpec = spec.parse()?;
-            let opts = gvr::dist::InstallOptions { force: false, allow_unverified: false };
+            let opts = gvr::dist::InstallOptions {
+                force: false,
+                allow_unverified: false,
+            };
             if !super::install::install_specs(ctx, std::slice::from_ref(&parsed), &opts)? {
                 bail!("Go {parsed} was not pinned because it could not be installed");
             }

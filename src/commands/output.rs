@@ -12,7 +12,11 @@ pub struct Printer {
 
 impl Printer {
     pub fn new(quiet: bool, verbose: u8) -> Printer {
-        Printer { quiet, verbose, stderr_tty: std::io::stderr().is_terminal() }
+        Printer {
+            quiet,
+            verbose,
+            stderr_tty: std::io::stderr().is_terminal(),
+        }
     }
 
     /// A command's result (what scripts read): always printed, even with `--quiet`.
@@ -40,7 +44,6 @@ impl Printer {
             eprintln!("warning: {}", line.as_ref());
         }
     }
-
 
     /// Whether progress bars make sense (stderr is a terminal and not quiet).
     pub fn wants_bars(&self) -> bool {

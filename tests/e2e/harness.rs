@@ -13,7 +13,11 @@ pub fn mirror_dir() -> PathBuf {
     let dir = std::env::var_os("GVR_E2E_MIRROR").map(PathBuf::from).expect(
         "GVR_E2E_MIRROR is not set: run the end-to-end tier through scripts/test, which prepares the mirror of real Go SDKs",
     );
-    assert!(dir.join("index.json").is_file(), "{} has no index.json: rerun scripts/e2e-prepare.sh", dir.display());
+    assert!(
+        dir.join("index.json").is_file(),
+        "{} has no index.json: rerun scripts/e2e-prepare.sh",
+        dir.display()
+    );
     dir
 }
 
@@ -26,14 +30,24 @@ pub struct StaticServer {
 impl StaticServer {
     pub fn serve(dir: &Path) -> StaticServer {
         let mut child = Command::new("python3")
-            .args(["-u", "-m", "http.server", "--bind", "127.0.0.1", "0", "--directory"])
+            .args([
+                "-u",
+                "-m",
+                "http.server",
+                "--bind",
+                "127.0.0.1",
+                "0",
+                "--directory",
+            ])
             .arg(dir)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .expect("python3 -m http.server");
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
         // "Serving HTTP on 127.0.0.1 port 40123 (http://127.0.0.1:40123/) ..."
         let port: u16 = line
             .split("port ")
@@ -41,7 +55,10 @@ impl StaticServer {
             .and_then(|s| s.split_whitespace().next())
             .and_then(|p| p.parse().ok())
             .unwrap_or_else(|| panic!("http.server did not report a port: {line:?}"));
-        StaticServer { child, url: format!("http://127.0.0.1:{port}") }
+        StaticServer {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        }
     }
 }
 
@@ -63,7 +80,9 @@ pub fn gvr_bin() -> PathBuf {
 
 impl World {
     pub fn new() -> World {
-        World { dir: tempfile::tempdir().unwrap() }
+        World {
+            dir: tempfile::tempdir().unwrap(),
+        }
     }
     pub fn home(&self) -> PathBuf {
         self.dir.path().join("home")

@@ -12,17 +12,34 @@ fn install_list_run_uninstall_and_reinstall_from_cache() {
 
     let out = w.gvr(&[&["install", "1.21.13"][..], &m].concat());
     ok(&out);
-    assert!(stderr(&out).contains("installed go1.21.13"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("installed go1.21.13"),
+        "{}",
+        stderr(&out)
+    );
     let out = w.gvr(&[&["install", "1.22"][..], &m].concat());
     ok(&out);
-    assert!(stderr(&out).contains("installed go1.22.10"), "1.22 must resolve to 1.22.10: {}", stderr(&out));
+    assert!(
+        stderr(&out).contains("installed go1.22.10"),
+        "1.22 must resolve to 1.22.10: {}",
+        stderr(&out)
+    );
 
-    assert_eq!(ok(&w.gvr(&["list"])).lines().collect::<Vec<_>>(), ["1.22.10", "1.21.13"]);
+    assert_eq!(
+        ok(&w.gvr(&["list"])).lines().collect::<Vec<_>>(),
+        ["1.22.10", "1.21.13"]
+    );
     let remote = ok(&w.gvr(&[&["list-remote"][..], &m].concat()));
-    assert_eq!(remote.lines().collect::<Vec<_>>(), ["1.24.11", "1.22.10", "1.21.13"]);
+    assert_eq!(
+        remote.lines().collect::<Vec<_>>(),
+        ["1.24.11", "1.22.10", "1.21.13"]
+    );
 
     // The installed SDK is a working Go: it reports its version and builds a program.
-    for (v, goroot) in [("1.21.13", w.gvr_home().join("versions/1.21.13")), ("1.22.10", w.gvr_home().join("versions/1.22.10"))] {
+    for (v, goroot) in [
+        ("1.21.13", w.gvr_home().join("versions/1.21.13")),
+        ("1.22.10", w.gvr_home().join("versions/1.22.10")),
+    ] {
         let go = goroot.join("bin/go");
         let version = ok(&w.cmd(&go).arg("version").output().unwrap());
         assert_eq!(version.trim(), format!("go version go{v} linux/amd64"));
@@ -51,5 +68,8 @@ fn install_list_run_uninstall_and_reinstall_from_cache() {
     let out = w.gvr(&["install", "1.21.13", "--mirror", &url]);
     ok(&out);
     let go = w.gvr_home().join("versions/1.21.13/bin/go");
-    assert_eq!(ok(&w.cmd(&go).arg("version").output().unwrap()).trim(), "go version go1.21.13 linux/amd64");
+    assert_eq!(
+        ok(&w.cmd(&go).arg("version").output().unwrap()).trim(),
+        "go version go1.21.13 linux/amd64"
+    );
 }

@@ -564,7 +564,10 @@ fn pin_and_current_follow_the_precedence() {
     // No selection at all: say how to make one.
     fs::remove_file(proj.join(".go-version")).unwrap();
     let err = fails(&mut w.gvr(&proj, &["gopls", "current"]));
-    assert!(err.contains("no Go version is selected for") && err.contains("gvr local"), "{err}");
+    assert!(
+        err.contains("no Go version is selected for") && err.contains("gvr local"),
+        "{err}"
+    );
     let err = fails(&mut w.gvr(&proj, &["gopls", "install", "--with-go", "1.23"]));
     assert!(err.contains("gvr install 1.23"), "{err}");
 }

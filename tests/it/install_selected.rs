@@ -8,7 +8,9 @@ use crate::support::server::Server;
 
 /// A world whose mirror offers 1.22.10, 1.22.6 and 1.21.13 (keep all three alive).
 fn world() -> (Gvr, Server, Mirror) {
-    let m = MirrorBuilder::new().sdks(&["1.22.10", "1.22.6", "1.21.13"]).build();
+    let m = MirrorBuilder::new()
+        .sdks(&["1.22.10", "1.22.6", "1.21.13"])
+        .build();
     let s = Server::start(m.path());
     let mut g = Gvr::new();
     g.mirror(s.url());
@@ -32,8 +34,14 @@ fn install_without_spec_installs_the_version_pinned_here() {
     let out = g.command(["install"]).current_dir(&proj).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    assert!(stderr.contains("go1.22.6") && stderr.contains("already installed"), "{stderr}");
-    assert!(stderr.contains(".go-version"), "the origin is named: {stderr}");
+    assert!(
+        stderr.contains("go1.22.6") && stderr.contains("already installed"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(".go-version"),
+        "the origin is named: {stderr}"
+    );
 }
 
 #[test]
@@ -48,20 +56,41 @@ fn install_and_uninstall_keep_the_shims_in_step() {
     let shims = g.gvr_home().join("shims");
     g.run(["install", "1.22.6", "1.21.13"]).ok();
     for name in ["go", "gofmt", "gopls", "go1.22.6", "go1.21.13"] {
-        assert!(shims.join(name).is_file(), "shims/{name} missing: {:?}", Gvr::ls(&shims));
+        assert!(
+            shims.join(name).is_file(),
+            "shims/{name} missing: {:?}",
+            Gvr::ls(&shims)
+        );
     }
     g.run(["uninstall", "1.21.13"]).ok();
-    assert!(!shims.join("go1.21.13").exists(), "stale entry kept: {:?}", Gvr::ls(&shims));
+    assert!(
+        !shims.join("go1.21.13").exists(),
+        "stale entry kept: {:?}",
+        Gvr::ls(&shims)
+    );
     assert!(shims.join("go1.22.6").is_file());
 }
 
 #[test]
 fn local_install_installs_then_pins() {
     let (g, _s, _m) = world();
-    g.run(["local", "1.22"]).code(1).stderr_has("gvr install 1.22");
-    assert!(!g.work().join(".go-version").exists(), "nothing pinned on failure");
-    g.run(["local", "1.22", "--install"]).ok().stderr_has("installed go1.22.10");
-    assert_eq!(std::fs::read_to_string(g.work().join(".go-version")).unwrap(), "1.22.10\n");
+    g.run(["local", "1.22"])
+        .code(1)
+        .stderr_has("gvr install 1.22");
+    assert!(
+        !g.work().join(".go-version").exists(),
+        "nothing pinned on failure"
+    );
+    g.run(["local", "1.22", "--install"])
+        .ok()
+        .stderr_has("installed go1.22.10");
+    assert_eq!(
+        std::fs::read_to_string(g.work().join(".go-version")).unwrap(),
+        "1.22.10\n"
+    );
     g.run(["global", "1.21.13", "--install"]).ok();
-    assert_eq!(std::fs::read_to_string(g.gvr_home().join("version")).unwrap(), "1.21.13\n");
+    assert_eq!(
+        std::fs::read_to_string(g.gvr_home().join("version")).unwrap(),
+        "1.21.13\n"
+    );
 }

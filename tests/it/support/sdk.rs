@@ -36,8 +36,16 @@ pub fn write_sdk_tree(parent: &Path, version: &str, os: &str, arch: &str) -> Pat
     fs::create_dir_all(root.join("bin")).unwrap();
     fs::create_dir_all(root.join(format!("pkg/tool/{os}_{arch}"))).unwrap();
     fs::create_dir_all(root.join("src/fmt")).unwrap();
-    fs::write(root.join("VERSION"), format!("go{version}\ntime 2024-08-06T00:00:00Z\n")).unwrap();
-    fs::write(root.join("go.env"), "GOPROXY=https://proxy.golang.org,direct\nGOSUMDB=sum.golang.org\nGOTOOLCHAIN=auto\n").unwrap();
+    fs::write(
+        root.join("VERSION"),
+        format!("go{version}\ntime 2024-08-06T00:00:00Z\n"),
+    )
+    .unwrap();
+    fs::write(
+        root.join("go.env"),
+        "GOPROXY=https://proxy.golang.org,direct\nGOSUMDB=sum.golang.org\nGOTOOLCHAIN=auto\n",
+    )
+    .unwrap();
     fs::write(root.join("src/fmt/print.go"), "package fmt\n").unwrap();
     let exe = if os == "windows" { ".exe" } else { "" };
     for tool in ["go", "gofmt"] {
