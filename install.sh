@@ -36,9 +36,7 @@ fi
 
 cd "$(dirname "$0")"
 echo "building gvr (release)…" >&2
-cargo build --release --locked -p gvr --bin gvr
-# Built on its own so the shim links only the lean core (no clap, HTTP or TLS).
-cargo build --release --locked -p gvr-shim
+scripts/build-release.sh
 
 bindir="$prefix/bin"
 mkdir -p "$bindir"

@@ -5,11 +5,12 @@
 //! small files and replaces itself with the SDK's binary. No argument parsing, no
 //! config, no network.
 
+#![cfg_attr(target_os = "linux", no_main)]
+
 mod auto_install;
 
 use std::ffi::OsStr;
 use std::path::Path;
-use std::process::ExitCode;
 
 use gvr::exec::{exec, ExecError};
 use gvr::home::HomeError;
@@ -18,16 +19,33 @@ use gvr::toolchain::{resolve_tool, EnvValue, Toolchain, ToolchainError};
 use gvr::workspace::Workspace;
 use gvr::{GoVersion, GvrHome};
 
-fn main() -> ExitCode {
+// On Linux the shim skips std's runtime setup (its stack-guard probe reads
+// /proc/self/maps on every call) by providing the C `main` itself; std still captures
+// argv/environ through glibc's init hooks, and the tool we exec sets up its own process.
+#[cfg(target_os = "linux")]
+#[no_mangle]
+extern "C" fn main(
+    _argc: std::ffi::c_int,
+    _argv: *const *const std::ffi::c_char,
+) -> std::ffi::c_int {
+    shim_main().into()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn main() -> std::process::ExitCode {
+    std::process::ExitCode::from(shim_main())
+}
+
+fn shim_main() -> u8 {
     match run() {
-        Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+        Ok(code) => u8::try_from(code).unwrap_or(1),
         Err(f) => {
             // The shim is its own edge: no Printer here, just the conventional prefix.
             #[allow(clippy::print_stderr)]
             {
                 eprintln!("gvr: {}", f.message);
             }
-            ExitCode::from(f.code)
+            f.code
         }
     }
 }
