@@ -28,6 +28,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 
+# A relative --prefix means relative to where install.sh was run, not the checkout.
+case "$prefix" in /*) ;; *) prefix="$PWD/$prefix" ;; esac
+
 if ! command -v cargo >/dev/null 2>&1; then
   echo "install.sh: cargo was not found on PATH." >&2
   echo "Install Rust (https://rustup.rs), open a new shell, and run ./install.sh again." >&2

@@ -102,6 +102,10 @@ impl World {
             .env("GVR_CACHE_DIR", self.dir.path().join("cache"))
             .env("PATH", format!("{}:/usr/bin:/bin", self.shims().display()))
             .current_dir(self.dir.path());
+        // The shim users get (scripts/test sets it to the static release build).
+        if let Some(shim) = std::env::var_os("GVR_TEST_SHIM") {
+            c.env("GVR_SHIM_BIN", shim);
+        }
         std::fs::create_dir_all(self.home()).unwrap();
         c
     }
