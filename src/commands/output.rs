@@ -21,7 +21,13 @@ impl Printer {
 
     /// A command's result (what scripts read): always printed, even with `--quiet`.
     pub fn result(&self, line: impl AsRef<str>) {
-        println!("{}", line.as_ref());
+        use std::io::Write;
+        if let Err(e) = writeln!(std::io::stdout().lock(), "{}", line.as_ref()) {
+            // `gvr list | head -1`: the reader has what it wanted; stop like other Unix tools.
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+        }
     }
 
     /// A status message on stderr, silenced by `--quiet`.

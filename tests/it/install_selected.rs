@@ -94,3 +94,20 @@ fn local_install_installs_then_pins() {
         "1.21.13\n"
     );
 }
+
+#[test]
+fn a_closed_stdout_is_not_a_crash() {
+    let (g, _s, _m) = world();
+    // `gvr list-remote | head -1`: the reader goes away after one line.
+    let mut child = g
+        .command(["list-remote", "--all"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}
