@@ -6,6 +6,8 @@
 //! through [`report::Reporter`], results are returned to the caller.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+#[cfg(unix)]
+pub mod decision;
 pub mod exec;
 pub mod fsutil;
 pub mod gopls;

@@ -17,6 +17,10 @@ use crate::version::GoVersion;
 pub const GVR_BIN_FILE: &str = ".gvr-bin";
 /// The shim binary's name next to `gvr`.
 pub const SHIM_BIN_NAME: &str = "gvr-shim";
+/// The freestanding front shim's name next to `gvr-shim` (Linux x86_64/aarch64).
+pub const FAST_SHIM_BIN_NAME: &str = "gvr-shim-fast";
+/// Where the full shims live when the fast one fronts them: `<shims>/.full/<tool>`.
+pub const FULL_DIR: &str = ".full";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ShimError {
@@ -47,6 +51,8 @@ pub struct RehashReport {
     pub removed: Vec<String>,
     /// Whether entries are copies because hard links were not possible.
     pub copied: bool,
+    /// Whether the tools are fronted by the freestanding fast shim.
+    pub fast: bool,
 }
 
 /// The shim binary to link: `GVR_SHIM_BIN` if set, else `gvr-shim` next to the running
@@ -67,6 +73,23 @@ pub fn find_shim_binary() -> Result<PathBuf, ShimError> {
     } else {
         Err(ShimError::ShimBinaryMissing { expected })
     }
+}
+
+/// The freestanding fast shim to front the tools with: `GVR_SHIM_FAST_BIN` if set (empty
+/// disables it), else `gvr-shim-fast` next to `shim_bin`, on the platforms it supports.
+pub fn find_fast_shim_binary(shim_bin: &Path) -> Option<PathBuf> {
+    if !cfg!(all(
+        target_os = "linux",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    )) {
+        return None;
+    }
+    let path = match std::env::var_os("GVR_SHIM_FAST_BIN") {
+        Some(p) if p.is_empty() => return None,
+        Some(p) => PathBuf::from(p),
+        None => shim_bin.with_file_name(FAST_SHIM_BIN_NAME),
+    };
+    path.is_file().then_some(path)
 }
 
 /// The file name of a `go<version>` entry: the toolchain name the go command looks up.
@@ -114,15 +137,42 @@ pub fn rehash(
         shims_dir: dir.clone(),
         ..RehashReport::default()
     };
+    // Where the fast shim exists, it is what PATH finds for the tools, and the full shim
+    // it hands over to lives in `.full/` under the same names.
+    let fast = find_fast_shim_binary(shim_bin);
+    if fast.is_some() {
+        let full = dir.join(FULL_DIR);
+        std::fs::create_dir_all(&full).map_err(|source| ShimError::Write {
+            path: full.clone(),
+            source,
+        })?;
+        for tool in SHIMMED_TOOLS {
+            let path = full.join(tool);
+            report.copied |= place(shim_bin, &path).map_err(|source| ShimError::Write {
+                path: path.clone(),
+                source,
+            })?;
+        }
+    }
     for name in &wanted {
         let path = dir.join(name);
-        report.copied |= place(shim_bin, &path).map_err(|source| ShimError::Write {
+        let src = match &fast {
+            Some(f) if SHIMMED_TOOLS.contains(&name.as_str()) => f.as_path(),
+            _ => shim_bin,
+        };
+        report.copied |= place(src, &path).map_err(|source| ShimError::Write {
             path: path.clone(),
             source,
         })?;
         report.written.push(name.clone());
     }
+    report.fast = fast.is_some();
     remove_stale(&dir, &wanted, &mut report)?;
+    // Recorded decisions name the old binaries; start afresh.
+    #[cfg(unix)]
+    {
+        let _ = std::fs::remove_dir_all(dir.join(crate::decision::DIR));
+    }
 
     if let Some(gvr) = gvr_bin {
         let path = dir.join(GVR_BIN_FILE);

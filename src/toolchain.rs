@@ -273,6 +273,16 @@ fn prepend_path(dir: &Path, path: Option<&OsStr>) -> OsString {
     })
 }
 
+/// Where `go env -w` keeps its settings: `$GOENV` (`off`: nowhere), else
+/// `<config dir>/go/env`.
+pub fn go_env_path(current: &impl Fn(&str) -> Option<OsString>) -> Option<PathBuf> {
+    match current("GOENV").filter(|v| !v.is_empty()) {
+        Some(v) if v == "off" => None,
+        Some(v) => Some(PathBuf::from(v)),
+        None => dirs::config_dir().map(|d| d.join("go").join("env")),
+    }
+}
+
 /// The settings saved with `go env -w` (`$GOENV`, default `<config dir>/go/env`): the
 /// user's choices as much as environment variables are, so gvr leaves those alone too.
 struct GoEnvFile {
@@ -283,11 +293,7 @@ struct GoEnvFile {
 impl GoEnvFile {
     /// Reads the file if it exists: one small read, usually a failed open.
     fn load(current: &impl Fn(&str) -> Option<OsString>) -> GoEnvFile {
-        let path = match current("GOENV").filter(|v| !v.is_empty()) {
-            Some(v) if v == "off" => None,
-            Some(v) => Some(PathBuf::from(v)),
-            None => dirs::config_dir().map(|d| d.join("go").join("env")),
-        };
+        let path = go_env_path(current);
         let text = path
             .as_ref()
             .and_then(|p| std::fs::read_to_string(p).ok())

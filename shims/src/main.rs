@@ -126,7 +126,7 @@ fn run() -> Result<i32, Failure> {
         },
         other => other?,
     };
-    refuse_self(&program)?;
+    refuse_self(&home, &tool, &program)?;
     let vars = toolchain.env(&ws, |k| std::env::var_os(k))?;
     if vars
         .iter()
@@ -134,7 +134,46 @@ fn run() -> Result<i32, Failure> {
     {
         ws.mark_used();
     }
+    record_decision(&home, &tool, &here, &toolchain, &program, &vars);
     Ok(exec(&mut Toolchain::command(&program, args, &vars))?)
+}
+
+/// Leaves the decision for `gvr-shim-fast` to replay next time (see `gvr::decision`).
+/// Only a gvr-installed SDK's decision is recorded: a system go depends on PATH lookups
+/// the record does not capture. Best effort: a failure only means no fast path.
+#[cfg(unix)]
+fn record_decision(
+    home: &GvrHome,
+    tool: &str,
+    here: &Here,
+    toolchain: &Toolchain,
+    program: &Path,
+    vars: &[gvr::toolchain::EnvVar],
+) {
+    if !matches!(toolchain.selection.version, Selected::Version(_)) {
+        return;
+    }
+    let Ok(self_exe) = std::env::current_exe() else {
+        return;
+    };
+    let decision = gvr::decision::Decision {
+        tool,
+        cwd: &here.cwd,
+        program,
+        vars,
+    };
+    let _ = gvr::decision::record(home, &decision, |k| std::env::var_os(k), &self_exe);
+}
+
+#[cfg(not(unix))]
+fn record_decision(
+    _: &GvrHome,
+    _: &str,
+    _: &Here,
+    _: &Toolchain,
+    _: &Path,
+    _: &[gvr::toolchain::EnvVar],
+) {
 }
 
 /// `go<version>` (what `GOTOOLCHAIN=go1.22.10` looks up on PATH): run exactly that
@@ -161,7 +200,7 @@ fn run_versioned(
     };
     let toolchain = Toolchain::new(home, selection);
     let program = resolve_tool(home, &toolchain, "go")?;
-    refuse_self(&program)?;
+    refuse_self(home, "go", &program)?;
     let vars = toolchain.base_env(&|k| std::env::var_os(k))?;
     Ok(exec(&mut Toolchain::command(&program, args, &vars))?)
 }
@@ -215,18 +254,24 @@ fn versioned_entry(tool: &str) -> Option<GoVersion> {
         .ok()
 }
 
-/// A shim never execs a shim: if the selected binary is this very file (a `go` on PATH
-/// that is a copy or link of the shim, selected as `system`), stop here.
+/// A shim never execs a shim: if the selected binary is this very file or the fast shim
+/// in front of it (a `go` on PATH that is a copy or link of a shim, selected as
+/// `system`), stop here.
 #[cfg(unix)]
-fn refuse_self(program: &Path) -> Result<(), Failure> {
+fn refuse_self(home: &GvrHome, tool: &str, program: &Path) -> Result<(), Failure> {
     use std::os::unix::fs::MetadataExt;
-    let (Ok(me), Ok(target)) = (
-        std::fs::metadata("/proc/self/exe"),
-        std::fs::metadata(program),
-    ) else {
+    let Ok(target) = std::fs::metadata(program) else {
         return Ok(());
     };
-    if (me.dev(), me.ino()) == (target.dev(), target.ino()) {
+    let shims = [
+        Path::new("/proc/self/exe").to_path_buf(),
+        home.shims_dir().join(tool),
+    ];
+    let is_shim = shims
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .any(|me| (me.dev(), me.ino()) == (target.dev(), target.ino()));
+    if is_shim {
         return Err(Failure::new(
             format!(
                 "{} is gvr's shim itself, not a Go SDK binary: a `go` on PATH leads back to the shim; remove that copy or pin a version with `gvr global <version>`",
@@ -239,7 +284,7 @@ fn refuse_self(program: &Path) -> Result<(), Failure> {
 }
 
 #[cfg(not(unix))]
-fn refuse_self(_program: &Path) -> Result<(), Failure> {
+fn refuse_self(_home: &GvrHome, _tool: &str, _program: &Path) -> Result<(), Failure> {
     // The recursion counter in the environment catches the loop.
     Ok(())
 }

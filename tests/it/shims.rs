@@ -15,10 +15,32 @@ fn rehash_links_the_shim_and_tracks_installed_versions() {
     let w = World::with_versions(&["1.21.13", "1.22.10"]);
     let shims = w.home.join("shims");
     let shim_bin = Path::new(env!("CARGO_BIN_EXE_gvr")).with_file_name("gvr-shim");
-    let ino = std::fs::metadata(&shim_bin).unwrap().ino();
-    for name in ["go", "gofmt", "gopls", "go1.21.13", "go1.22.10"] {
-        let m = std::fs::metadata(shims.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(m.ino(), ino, "{name} is a hard link to gvr-shim");
+    let fast_bin = shim_bin.with_file_name("gvr-shim-fast");
+    let ino = |p: &Path| {
+        std::fs::metadata(p)
+            .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+            .ino()
+    };
+    // On Linux the tools are fronted by the freestanding fast shim, which hands over to
+    // the full shim in .full/; the go<version> entries are the full shim.
+    for name in ["go", "gofmt", "gopls"] {
+        assert_eq!(
+            ino(&shims.join(name)),
+            ino(&fast_bin),
+            "{name} is a hard link to gvr-shim-fast"
+        );
+        assert_eq!(
+            ino(&shims.join(".full").join(name)),
+            ino(&shim_bin),
+            ".full/{name} is a hard link to gvr-shim"
+        );
+    }
+    for name in ["go1.21.13", "go1.22.10"] {
+        assert_eq!(
+            ino(&shims.join(name)),
+            ino(&shim_bin),
+            "{name} is a hard link to gvr-shim"
+        );
     }
     assert_eq!(
         std::fs::read_to_string(shims.join(".gvr-bin"))

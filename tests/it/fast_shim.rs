@@ -1,0 +1,144 @@
+//! The freestanding fast shim (`gvr-shim-fast`, Linux): it replays the full shim's
+//! recorded decision only while every input is unchanged, and hands over otherwise.
+
+#![cfg(all(
+    target_os = "linux",
+    any(target_arch = "x86_64", target_arch = "aarch64")
+))]
+
+use std::path::{Path, PathBuf};
+
+use crate::select::{ok, stderr, tool_env, World};
+use crate::support::sdk::install_fake;
+
+fn decisions(w: &World) -> Vec<PathBuf> {
+    match std::fs::read_dir(w.home.join("shims/.decisions")) {
+        Ok(rd) => rd.map(|e| e.unwrap().path()).collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Runs `go` through the shims and returns (version the tool reports, its env).
+fn go_here(w: &World, dir: &Path) -> (String, std::collections::HashMap<String, String>) {
+    let env = tool_env(&ok(w.shim("go", dir, &["env"])));
+    (env["version"].clone(), env)
+}
+
+/// The record's inode: the full shim rewrites the record (a new file, renamed into
+/// place) every time it runs, a replay leaves it alone.
+fn record_id(w: &World) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    let records = decisions(w);
+    assert_eq!(records.len(), 1, "{records:?}");
+    std::fs::metadata(&records[0]).unwrap().ino()
+}
+
+#[test]
+fn a_recorded_decision_is_replayed_with_the_same_environment() {
+    let w = World::with_versions(&["1.21.13", "1.22.10"]);
+    w.write("p/.go-version", "1.21.13\n");
+    let dir = w.dir("p/a/b");
+    assert!(decisions(&w).is_empty());
+    let (v, first) = go_here(&w, &dir);
+    assert_eq!(v, "1.21.13");
+    let recorded = record_id(&w);
+
+    let (v, replayed) = go_here(&w, &dir);
+    assert_eq!(v, "1.21.13");
+    assert_eq!(
+        record_id(&w),
+        recorded,
+        "the second call was replayed, not decided again"
+    );
+    // The very same environment as the full shim's (PATH, GOROOT, GOCACHE, origin …).
+    assert_eq!(replayed, first);
+}
+
+#[test]
+fn a_changed_pin_is_not_replayed() {
+    let w = World::with_versions(&["1.21.13", "1.22.10"]);
+    let pin = w.write("p/.go-version", "1.21.13\n");
+    let dir = w.dir("p/a");
+    assert_eq!(go_here(&w, &dir).0, "1.21.13");
+    let recorded = record_id(&w);
+    // Same size, rewritten in the same second: the signature still tells.
+    std::fs::write(&pin, "1.22.10\n").unwrap();
+    assert_eq!(go_here(&w, &dir).0, "1.22.10");
+    assert_ne!(record_id(&w), recorded, "decided again");
+    // A pin appearing in a nearer directory counts too.
+    w.write("p/a/.go-version", "1.21.13\n");
+    assert_eq!(go_here(&w, &dir).0, "1.21.13");
+}
+
+#[test]
+fn a_changed_environment_or_install_hands_over() {
+    let mut w = World::with_versions(&["1.22.6"]);
+    w.write("p/.go-version", "1.22\n");
+    let dir = w.dir("p");
+    assert_eq!(go_here(&w, &dir).0, "1.22.6");
+    // A newer 1.22.x installed: the prefix pin must pick it up.
+    install_fake(&w.home, "1.22.10");
+    assert_eq!(go_here(&w, &dir).0, "1.22.10");
+    // GVR_VERSION is an input of the decision.
+    w.env.push(("GVR_VERSION".into(), "1.22.6".into()));
+    assert_eq!(go_here(&w, &dir).0, "1.22.6");
+}
+
+#[test]
+fn an_expired_or_damaged_record_hands_over() {
+    let w = World::with_versions(&["1.21.13"]);
+    w.write("p/.go-version", "1.21.13\n");
+    let dir = w.dir("p");
+    go_here(&w, &dir);
+    let record = decisions(&w).pop().unwrap();
+    let text = std::fs::read_to_string(&record).unwrap();
+    let expired: String = text
+        .lines()
+        .map(|l| {
+            if l.starts_with("expires ") {
+                "expires 1".to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&record, expired + "\n").unwrap();
+    let damaged = record_id(&w);
+    ok(w.shim("go", &dir, &["version"]));
+    assert_ne!(record_id(&w), damaged, "an expired record is decided again");
+
+    std::fs::write(
+        &record,
+        "gvr-shim-decision 1\nexec /bin/false\nbogus line\n",
+    )
+    .unwrap();
+    let damaged = record_id(&w);
+    ok(w.shim("go", &dir, &["version"]));
+    assert_ne!(record_id(&w), damaged, "a damaged record is not trusted");
+
+    // Without the full shim to hand over to, the fast shim says how to repair it.
+    std::fs::remove_dir_all(w.home.join("shims/.full")).unwrap();
+    let out = w.shim("go", &dir, &["version"]);
+    assert_eq!(out.status.code(), Some(127));
+    assert!(
+        stderr(&out).contains("run `gvr rehash`"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn the_fast_shim_links_no_c_library() {
+    let fast = Path::new(env!("CARGO_BIN_EXE_gvr")).with_file_name("gvr-shim-fast");
+    let bytes = std::fs::read(&fast).unwrap();
+    assert_eq!(&bytes[..4], b"\x7fELF");
+    for needle in [&b"ld-linux"[..], b"libc.so", b"GLIBC_"] {
+        assert!(
+            !bytes.windows(needle.len()).any(|w| w == needle),
+            "{} mentions {}",
+            fast.display(),
+            String::from_utf8_lossy(needle)
+        );
+    }
+}
