@@ -6,8 +6,8 @@ run, interleaved (one call of each contestant per round, so drift hits all alike
 after a warm-up, with >= 100 rounds:
   direct   $GVR_HOME/versions/<v>/bin/go version
   shim     $GVR_HOME/shims/go version        (selection, workspace env, exec)
-  floor    a 3-line static C program that only execs bin/go: the cost of one extra exec
-           on this machine, which no exec-based shim can go below
+  floor    a 3-line static C program that only execs bin/go: what one extra exec of a
+           program linked with the C library costs here (the shim on PATH links none)
 Prints each median, the shim's overhead over direct (target <= 0.25 ms) and over the
 floor, and the ratio.
 
@@ -102,7 +102,7 @@ def main():
             q = statistics.quantiles(times[n], n=10)
             print(f"  {n:7s} median {med[n]:.3f} ms   (p10 {q[0] / 1e6:.3f}, p90 {q[-1] / 1e6:.3f})")
         print(f"  shim overhead over direct = {med['shim'] - med['direct']:+.3f} ms (target <= 0.25 ms); ratio {med['shim'] / med['direct']:.3f}x")
-        print(f"  one bare exec (floor - direct) = {med['floor'] - med['direct']:+.3f} ms; shim over floor = {med['shim'] - med['floor']:+.3f} ms")
+        print(f"  one bare C exec (floor - direct) = {med['floor'] - med['direct']:+.3f} ms; shim over floor = {med['shim'] - med['floor']:+.3f} ms")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
