@@ -304,8 +304,9 @@ pub fn build_binary_path(home: &GvrHome, gopls: &GoplsVersion, go: &GoVersion) -
 /// table entry for `go`).
 ///
 /// The build by `go` itself is preferred; when there is none, a build of the same
-/// gopls by another Go is used (gopls runs the selected `go` from PATH either way), the
-/// newest Go first. Reads a few small files and stats a few paths, nothing more.
+/// gopls by a Go of the same minor or newer is used (gopls runs the selected `go` from
+/// PATH either way), the newest Go first. Reads a few small files and stats a few paths,
+/// nothing more.
 pub fn pinned_binary(
     home: &GvrHome,
     cwd: &Path,
@@ -324,16 +325,19 @@ pub fn pinned_binary(
     }
 }
 
-/// An existing build of `gopls`: the one by `go`, else the one by the newest other Go.
+/// An existing build of `gopls`: the one by `go`, else the one by the newest other Go
+/// of `go`'s minor or a newer one. A build by an older Go is never used: it was compiled
+/// against an older standard library and go/types, and may misread this Go's code.
 pub fn find_build(home: &GvrHome, gopls: &GoplsVersion, go: &GoVersion) -> Option<PathBuf> {
     let own = build_binary_path(home, gopls, go);
     if own.is_file() {
         return Some(own);
     }
+    let minor = (go.major(), go.minor());
     store::builds_of(home, gopls)
         .into_iter()
+        .find(|b| (b.go.major(), b.go.minor()) >= minor)
         .map(|b| b.path)
-        .next()
 }
 
 /// The `gvr` arguments that build `gopls` for `go` (the shim runs these for
@@ -436,5 +440,31 @@ mod tests {
             other.display()
         );
         assert!(find_build(&home, &gv("v0.19.1"), &"1.24.2".parse().unwrap()).is_none());
+        // An older patch of the same minor will do.
+        let same_minor = find_build(&home, &v, &"1.25.4".parse().unwrap()).unwrap();
+        assert!(same_minor.to_string_lossy().contains("go1.25.1"));
+    }
+
+    #[test]
+    fn never_falls_back_to_a_build_by_an_older_go() {
+        let tmp = tempfile::tempdir().unwrap();
+        let home = GvrHome::at(tmp.path().join("home"), tmp.path().join("cache"));
+        let v = gv("v0.20.0");
+        for g in ["1.24.2", "1.25.1"] {
+            let p = build_binary_path(&home, &v, &g.parse().unwrap());
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, "").unwrap();
+        }
+        let go: GoVersion = "1.26.0".parse().unwrap();
+        assert_eq!(find_build(&home, &v, &go), None);
+        let cwd = tempfile::tempdir().unwrap();
+        std::fs::write(cwd.path().join(PIN_FILE), "v0.20.0\n").unwrap();
+        match pinned_binary(&home, cwd.path(), &go) {
+            Err(e @ GoplsError::NotBuilt { .. }) => assert!(
+                e.to_string().contains("run `gvr gopls install v0.20.0`"),
+                "{e}"
+            ),
+            other => panic!("expected NotBuilt, got {other:?}"),
+        }
     }
 }
