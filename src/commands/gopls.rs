@@ -228,7 +228,12 @@ fn list(ctx: &Ctx) -> anyhow::Result<ExitCode> {
 }
 
 fn uninstall(ctx: &Ctx, version: &GoplsVersion) -> anyhow::Result<ExitCode> {
-    for b in gopls::uninstall(&ctx.home, version)? {
+    let waiting = |go: &GoVersion| {
+        ctx.out.status(format!(
+            "waiting for another gvr installing gopls {version} for go{go}"
+        ))
+    };
+    for b in gopls::uninstall(&ctx.home, version, &waiting)? {
         ctx.out
             .status(format!("removed gopls {} built by go{}", b.version, b.go));
     }
