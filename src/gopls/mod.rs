@@ -37,7 +37,7 @@ pub use version_output::parse_version_output;
 #[cfg(feature = "cli")]
 pub use build::{build_env, BuildRequest};
 #[cfg(feature = "cli")]
-pub use fetch::{prebuilt_name, MirrorLocation};
+pub use fetch::prebuilt_name;
 #[cfg(feature = "cli")]
 pub use install::{install, InstallOptions, Installed, InstalledFrom};
 
@@ -252,11 +252,15 @@ pub enum GoplsError {
     #[error("{url} is not a sha256 sidecar (expected 64 hex digits first); nothing was installed")]
     BadSidecar { url: String },
 
-    #[error("cannot download {url}: {reason}")]
-    Download { url: String, reason: String },
+    /// Fetching a prebuilt binary or its sidecar failed (after dist's retries).
+    #[cfg(feature = "cli")]
+    #[error(transparent)]
+    Fetch(#[from] crate::dist::fetch::FetchError),
 
-    #[error("`{mirror}` is not a mirror location (expected an http(s):// or file:// URL, or a directory)")]
-    BadMirror { mirror: String },
+    /// `--mirror` / `GVR_MIRROR` is not a mirror location.
+    #[cfg(feature = "cli")]
+    #[error(transparent)]
+    Mirror(#[from] crate::dist::SourceError),
 
     #[error("gopls {version} is not installed; `gvr gopls list` shows the installed builds")]
     NotInstalled { version: GoplsVersion },
