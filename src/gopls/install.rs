@@ -11,7 +11,8 @@ use super::build::{module_source, run_build, BuildFailure, BuildRequest};
 use super::fetch::{fetch_prebuilt, sha256_file};
 use super::store::{lock_name, remove_dir_atomically, unique};
 use super::{
-    binary_name, build_binary_path, parse_version_output, table, GoplsError, GoplsVersion, MODULE,
+    binary_name, build_binary_path, min_build_go, parse_version_output, GoplsError, GoplsVersion,
+    MODULE,
 };
 use crate::dist::fetch::{FetchConfig, Fetcher};
 use crate::dist::index::Platform;
@@ -172,16 +173,9 @@ fn stage_and_commit(
                 extra_env: opts.extra_env,
                 offline: opts.offline,
             };
-            if let Some(row) = table::min_go(gopls) {
-                if *go < row.go {
-                    return Err(too_old(
-                        home,
-                        gopls,
-                        go,
-                        row.go,
-                        format!("the go line of its go.mod; {}", row.source),
-                    ));
-                }
+            let (needs, why) = min_build_go(gopls);
+            if *go < needs {
+                return Err(too_old(home, gopls, go, needs, why));
             }
             let (proxy, sumdb) = module_source(&req, staging)?;
             reporter.start(

@@ -344,17 +344,31 @@ pub fn find_build(home: &GvrHome, gopls: &GoplsVersion, go: &GoVersion) -> Optio
         .map(|b| b.path)
 }
 
+/// The oldest Go gvr can build `gopls` with, and why: the table's minimum, but never
+/// below Go 1.16, whose `go install module@version` gvr builds with.
+pub fn min_build_go(gopls: &GoplsVersion) -> (GoVersion, String) {
+    let floor = GoVersion::from_str("1.16").expect("a valid Go version");
+    match table::min_go(gopls) {
+        Some(row) if row.go > floor => (row.go, row.source),
+        _ => (
+            floor,
+            "gvr builds with `go install module@version`, which Go 1.16 added".to_string(),
+        ),
+    }
+}
+
 /// The `gvr` arguments that build `gopls` for `go` (the shim runs these for
-/// `GVR_AUTO_INSTALL=1`): with the selected Go when the table says it can, else with an
-/// installed SDK of the minor the table names (`--with-go`).
+/// `GVR_AUTO_INSTALL=1`): with the selected Go when it can, else with an installed SDK
+/// of the minor [`min_build_go`] names (`--with-go`).
 pub fn install_args(gopls: &GoplsVersion, go: &GoVersion) -> Vec<String> {
     let mut args = vec![
         "gopls".to_string(),
         "install".to_string(),
         gopls.to_string(),
     ];
-    if let Some(min) = table::min_go(gopls).filter(|min| *go < min.go) {
-        args.extend(["--with-go".to_string(), min.go.lang().to_string()]);
+    let (min, _) = min_build_go(gopls);
+    if *go < min {
+        args.extend(["--with-go".to_string(), min.lang().to_string()]);
     }
     args
 }
@@ -421,6 +435,23 @@ mod tests {
             "{msg}"
         );
         assert!(msg.contains(".gopls-version"), "{msg}");
+    }
+
+    #[test]
+    fn go_before_1_16_builds_with_1_16() {
+        let go: GoVersion = "1.12.17".parse().unwrap();
+        let v = table::recommended(&go).unwrap();
+        assert_eq!(v.to_string(), "v0.7.5");
+        assert_eq!(
+            install_command(&v, &go),
+            "gvr gopls install v0.7.5 --with-go 1.16"
+        );
+        assert!(min_build_go(&v).1.contains("go install module@version"));
+        let go: GoVersion = "1.17.13".parse().unwrap();
+        assert_eq!(
+            install_command(&table::recommended(&go).unwrap(), &go),
+            "gvr gopls install v0.11.0"
+        );
     }
 
     #[test]

@@ -371,6 +371,29 @@ fn too_old_go_names_the_go_needed() {
 }
 
 #[test]
+fn go_1_12_gets_the_gopls_that_supports_it_built_by_go_1_16() {
+    let w = World::new();
+    install_fake(&w.gvr_home(), "1.12.17");
+    fs::write(w.proj().join(".go-version"), "1.12.17\n").unwrap();
+    let (out, _) = ok(&mut w.gvr(&w.proj(), &["gopls", "current"]));
+    assert!(
+        out.contains("gopls v0.7.5 (set by gvr's compatibility table for go1.12.17)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("not built; run `gvr gopls install v0.7.5 --with-go 1.16`"),
+        "{out}"
+    );
+    // Go 1.12 has no `go install module@version`: refused before running go.
+    let err = fails(&mut w.gvr(&w.proj(), &["gopls", "install"]));
+    assert!(
+        err.contains("gopls v0.7.5 needs Go 1.16 or newer to build")
+            && err.contains("gvr install 1.16"),
+        "{err}"
+    );
+}
+
+#[test]
 fn too_old_go_reported_by_go_names_the_go_needed() {
     // A release the table does not know: go itself refuses, and gvr reads why.
     let w = World::new();
