@@ -161,6 +161,7 @@ fn pin(
         None => {
             let (go, origin) = selected_go(&ctx.home)?;
             gopls::table::recommended(&go)
+                .cloned()
                 .ok_or(gopls::GoplsError::NoTableEntry { go: go.clone() })
                 .with_context(|| format!("go{go} is selected by {origin}"))?
         }

@@ -349,7 +349,7 @@ pub fn find_build(home: &GvrHome, gopls: &GoplsVersion, go: &GoVersion) -> Optio
 pub fn min_build_go(gopls: &GoplsVersion) -> (GoVersion, String) {
     let floor = GoVersion::from_str("1.16").expect("a valid Go version");
     match table::min_go(gopls) {
-        Some(row) if row.go > floor => (row.go, row.source),
+        Some(row) if row.go > floor => (row.go.clone(), row.source.clone()),
         _ => (
             floor,
             "gvr builds with `go install module@version`, which Go 1.16 added".to_string(),
@@ -443,13 +443,13 @@ mod tests {
         let v = table::recommended(&go).unwrap();
         assert_eq!(v.to_string(), "v0.7.5");
         assert_eq!(
-            install_command(&v, &go),
+            install_command(v, &go),
             "gvr gopls install v0.7.5 --with-go 1.16"
         );
-        assert!(min_build_go(&v).1.contains("go install module@version"));
+        assert!(min_build_go(v).1.contains("go install module@version"));
         let go: GoVersion = "1.17.13".parse().unwrap();
         assert_eq!(
-            install_command(&table::recommended(&go).unwrap(), &go),
+            install_command(table::recommended(&go).unwrap(), &go),
             "gvr gopls install v0.11.0"
         );
     }

@@ -59,7 +59,7 @@ pub fn resolve_pin(cwd: &Path, go: &GoVersion, env: Option<&OsStr>) -> Result<Pi
     }
     match table::recommended(go) {
         Some(version) => Ok(Pin {
-            version,
+            version: version.clone(),
             origin: PinOrigin::Table { go: go.clone() },
         }),
         None => Err(GoplsError::NoTableEntry { go: go.clone() }),

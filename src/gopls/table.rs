@@ -2,6 +2,8 @@
 //! release needs to build, and the gopls recommended for each Go minor. Parsed by hand
 //! (tab-separated lines) because the shim links this and must stay lean.
 
+use std::sync::OnceLock;
+
 use super::GoplsVersion;
 use crate::version::GoVersion;
 
@@ -103,19 +105,23 @@ impl Table {
     }
 }
 
-/// The embedded table. Its validity is a unit test, so parsing cannot fail at run time.
-pub fn embedded() -> Table {
-    Table::parse(TABLE_TSV).expect("data/gopls-compat.tsv is checked by the unit tests")
+/// The embedded table, parsed once per process. Its validity is a unit test, so parsing
+/// cannot fail at run time.
+pub fn embedded() -> &'static Table {
+    static TABLE: OnceLock<Table> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        Table::parse(TABLE_TSV).expect("data/gopls-compat.tsv is checked by the unit tests")
+    })
 }
 
 /// The Go needed to build `gopls`, per the embedded table.
-pub fn min_go(gopls: &GoplsVersion) -> Option<BuildRow> {
-    embedded().min_go(gopls).cloned()
+pub fn min_go(gopls: &GoplsVersion) -> Option<&'static BuildRow> {
+    embedded().min_go(gopls)
 }
 
 /// The recommended gopls for `go`, per the embedded table.
-pub fn recommended(go: &GoVersion) -> Option<GoplsVersion> {
-    embedded().recommended(go).cloned()
+pub fn recommended(go: &GoVersion) -> Option<&'static GoplsVersion> {
+    embedded().recommended(go)
 }
 
 #[cfg(test)]
@@ -208,6 +214,11 @@ mod tests {
             .unwrap()
             .source
             .contains("proxy"));
+    }
+
+    #[test]
+    fn the_embedded_table_is_parsed_once() {
+        assert!(std::ptr::eq(embedded(), embedded()));
     }
 
     #[test]
