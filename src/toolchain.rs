@@ -257,7 +257,7 @@ pub fn next_shim_depth(current: Option<&OsStr>) -> Result<u32, ToolchainError> {
 
 /// `dir` followed by `path` without other copies of `dir`, so repeated nesting does not
 /// grow PATH.
-fn prepend_path(dir: &Path, path: Option<&OsStr>) -> OsString {
+pub fn prepend_path(dir: &Path, path: Option<&OsStr>) -> OsString {
     let rest = path
         .into_iter()
         .flat_map(std::env::split_paths)
