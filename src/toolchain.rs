@@ -210,12 +210,14 @@ impl Toolchain {
     }
 }
 
-/// The binary a shim named `tool` runs for this toolchain. The single place that maps a
-/// tool name to a file, so pinned tools (gopls) can be added here.
+/// The binary a shim named `tool` runs for this toolchain in `cwd` (the directory the
+/// selection was made for; gopls pins are looked up from there). The single place that
+/// maps a tool name to a file, so pinned tools (gopls) can be added here.
 pub fn resolve_tool(
     home: &GvrHome,
     toolchain: &Toolchain,
     tool: &str,
+    cwd: &Path,
 ) -> Result<PathBuf, ToolchainError> {
     match tool {
         "go" | "gofmt" => {
@@ -232,8 +234,7 @@ pub fn resolve_tool(
         }
         "gopls" => {
             let go = toolchain.version().ok_or(ToolchainError::GoplsOnSystemGo)?;
-            let cwd = std::env::current_dir().unwrap_or_default();
-            Ok(crate::gopls::pinned_binary(home, &cwd, go)?.0)
+            Ok(crate::gopls::pinned_binary(home, cwd, go)?.0)
         }
         _ => Err(ToolchainError::NotShimmed {
             tool: tool.to_string(),
@@ -256,7 +257,7 @@ pub fn next_shim_depth(current: Option<&OsStr>) -> Result<u32, ToolchainError> {
 
 /// `dir` followed by `path` without other copies of `dir`, so repeated nesting does not
 /// grow PATH.
-fn prepend_path(dir: &Path, path: Option<&OsStr>) -> OsString {
+pub fn prepend_path(dir: &Path, path: Option<&OsStr>) -> OsString {
     let rest = path
         .into_iter()
         .flat_map(std::env::split_paths)
@@ -585,17 +586,33 @@ mod tests {
     fn tool_resolution() {
         let f = fixture();
         assert_eq!(
-            resolve_tool(&f.home, &f.tc, "go").unwrap(),
+            resolve_tool(&f.home, &f.tc, "go", Path::new("/")).unwrap(),
             f.tc.bin_dir.join("go")
         );
-        let e = resolve_tool(&f.home, &f.tc, "gofmt").unwrap_err();
+        let e = resolve_tool(&f.home, &f.tc, "gofmt", Path::new("/")).unwrap_err();
         assert!(
             e.to_string().contains("gofmt is missing from Go 1.22.10") && e.exit_code() == 127,
             "{e}"
         );
         assert!(matches!(
-            resolve_tool(&f.home, &f.tc, "dlv"),
+            resolve_tool(&f.home, &f.tc, "dlv", Path::new("/")),
             Err(ToolchainError::NotShimmed { .. })
         ));
+    }
+
+    #[test]
+    fn gopls_is_resolved_for_the_given_directory() {
+        let f = fixture();
+        let proj = tempfile::tempdir().unwrap();
+        std::fs::write(proj.path().join(crate::gopls::PIN_FILE), "v0.19.1\n").unwrap();
+        let go = f.tc.version().unwrap();
+        let bin = crate::gopls::build_binary_path(&f.home, &"v0.19.1".parse().unwrap(), go);
+        std::fs::create_dir_all(bin.parent().unwrap()).unwrap();
+        std::fs::write(&bin, "").unwrap();
+        // The pin in `proj`, not in this process's current directory, decides.
+        assert_eq!(
+            resolve_tool(&f.home, &f.tc, "gopls", proj.path()).unwrap(),
+            bin
+        );
     }
 }

@@ -116,11 +116,11 @@ fn run() -> Result<i32, Failure> {
     let selection = select_or_install(&home, &here)?;
     let ws = Workspace::find(&home, &here, std::env::var_os("GVR_GOCACHE"));
     let toolchain = Toolchain::new(&home, selection);
-    let program = match resolve_tool(&home, &toolchain, &tool) {
+    let program = match resolve_tool(&home, &toolchain, &tool, &here.cwd) {
         Err(ToolchainError::Gopls(e)) if auto_install::enabled() => match *e {
             gvr::gopls::GoplsError::NotBuilt { version, go, .. } => {
                 auto_install::run_gvr(&home, &gvr::gopls::install_args(&version, &go))?;
-                resolve_tool(&home, &toolchain, &tool)?
+                resolve_tool(&home, &toolchain, &tool, &here.cwd)?
             }
             other => return Err(ToolchainError::from(other).into()),
         },
@@ -199,7 +199,8 @@ fn run_versioned(
         origin: Origin::Entry(name),
     };
     let toolchain = Toolchain::new(home, selection);
-    let program = resolve_tool(home, &toolchain, "go")?;
+    // `go` needs no directory (only gopls pins do).
+    let program = resolve_tool(home, &toolchain, "go", Path::new("."))?;
     refuse_self(home, "go", &program)?;
     let vars = toolchain.base_env(&|k| std::env::var_os(k))?;
     Ok(exec(&mut Toolchain::command(&program, args, &vars))?)

@@ -161,6 +161,7 @@ fn pin(
         None => {
             let (go, origin) = selected_go(&ctx.home)?;
             gopls::table::recommended(&go)
+                .cloned()
                 .ok_or(gopls::GoplsError::NoTableEntry { go: go.clone() })
                 .with_context(|| format!("go{go} is selected by {origin}"))?
         }
@@ -228,7 +229,12 @@ fn list(ctx: &Ctx) -> anyhow::Result<ExitCode> {
 }
 
 fn uninstall(ctx: &Ctx, version: &GoplsVersion) -> anyhow::Result<ExitCode> {
-    for b in gopls::uninstall(&ctx.home, version)? {
+    let waiting = |go: &GoVersion| {
+        ctx.out.status(format!(
+            "waiting for another gvr installing gopls {version} for go{go}"
+        ))
+    };
+    for b in gopls::uninstall(&ctx.home, version, &waiting)? {
         ctx.out
             .status(format!("removed gopls {} built by go{}", b.version, b.go));
     }

@@ -295,6 +295,29 @@ impl Fetcher {
         reporter: &dyn Reporter,
         sink: &mut dyn FnMut(&[u8]) -> io::Result<()>,
     ) -> Result<u64, FetchError> {
+        self.download_checked(url, expected_size, true, reporter, sink)
+    }
+
+    /// [`Fetcher::download`] for a file that is not an archive (a prebuilt gopls): the
+    /// same retries, resume and size checks, without the archive magic-number check.
+    pub fn download_file(
+        &self,
+        url: &str,
+        expected_size: Option<u64>,
+        reporter: &dyn Reporter,
+        sink: &mut dyn FnMut(&[u8]) -> io::Result<()>,
+    ) -> Result<u64, FetchError> {
+        self.download_checked(url, expected_size, false, reporter, sink)
+    }
+
+    fn download_checked(
+        &self,
+        url: &str,
+        expected_size: Option<u64>,
+        archive: bool,
+        reporter: &dyn Reporter,
+        sink: &mut dyn FnMut(&[u8]) -> io::Result<()>,
+    ) -> Result<u64, FetchError> {
         if self.cfg.offline {
             return Err(FetchError::Offline {
                 url: url.to_string(),
@@ -303,7 +326,8 @@ impl Fetcher {
         let mut p = Progress {
             received: 0,
             head: Vec::new(),
-            head_checked: false,
+            // Not an archive: nothing to check, every byte goes straight on.
+            head_checked: !archive,
             use_range: true,
             sink,
         };

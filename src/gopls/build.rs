@@ -4,11 +4,12 @@
 //! user's GOPROXY/GOSUMDB/GONOSUMDB/GOPRIVATE/GOFLAGS inherited untouched, so module
 //! downloads are verified by Go's checksum database as usual.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use super::{binary_name, GoplsError, GoplsVersion, MODULE};
+use crate::toolchain::prepend_path;
 use crate::version::GoVersion;
 
 /// What to build and with which SDK. `extra_env` is applied last, over everything else
@@ -31,18 +32,16 @@ impl BuildRequest<'_> {
     }
 }
 
-/// The environment changes for a `go` run of this build: `Some` sets, `None` removes.
+/// The environment changes for a `go` run of this build given the caller's `PATH`:
+/// `Some` sets, `None` removes. The SDK's `bin` goes first on PATH as for the shims;
 /// GOOS/GOARCH are removed because the result must run here; GOWORK=off because a
 /// go.work around the caller's directory has nothing to do with building gopls.
-pub fn build_env(req: &BuildRequest<'_>, gobin: &Path) -> Vec<(OsString, Option<OsString>)> {
-    let bin = req.goroot.join("bin");
-    let path = match std::env::var_os("PATH") {
-        Some(old) => {
-            std::env::join_paths(std::iter::once(bin.clone()).chain(std::env::split_paths(&old)))
-                .unwrap_or_else(|_| bin.clone().into_os_string())
-        }
-        None => bin.into_os_string(),
-    };
+pub fn build_env(
+    req: &BuildRequest<'_>,
+    gobin: &Path,
+    path: Option<&OsStr>,
+) -> Vec<(OsString, Option<OsString>)> {
+    let path = prepend_path(&req.goroot.join("bin"), path);
     let mut env: Vec<(OsString, Option<OsString>)> = vec![
         ("GOROOT".into(), Some(req.goroot.into())),
         ("PATH".into(), Some(path)),
@@ -65,7 +64,7 @@ pub fn build_env(req: &BuildRequest<'_>, gobin: &Path) -> Vec<(OsString, Option<
 
 fn go_command(req: &BuildRequest<'_>, gobin: &Path, cwd: &Path) -> Command {
     let mut cmd = Command::new(req.go_binary());
-    for (k, v) in build_env(req, gobin) {
+    for (k, v) in build_env(req, gobin, std::env::var_os("PATH").as_deref()) {
         match v {
             Some(v) => cmd.env(k, v),
             None => cmd.env_remove(k),
@@ -191,7 +190,9 @@ mod tests {
             extra_env: &extra,
             offline: false,
         };
-        let env = build_env(&req, Path::new("/h/tmp/stage"));
+        let paths = |p: &[&str]| std::env::join_paths(p).unwrap();
+        let user_path = paths(&["/usr/bin", "/opt/go1.24.11/bin", "/bin"]);
+        let env = build_env(&req, Path::new("/h/tmp/stage"), Some(&user_path));
         let get = |k: &str| {
             env.iter()
                 .rev()
@@ -206,16 +207,16 @@ mod tests {
         // The user's proxy and checksum settings are inherited, not set.
         assert_eq!(get("GOPROXY"), None);
         assert_eq!(get("GOSUMDB"), None);
-        let path = get("PATH").unwrap().unwrap();
+        // The SDK's bin first, and only once.
         assert_eq!(
-            std::env::split_paths(&path).next().unwrap(),
-            goroot.join("bin")
+            get("PATH"),
+            Some(Some(paths(&["/opt/go1.24.11/bin", "/usr/bin", "/bin"])))
         );
         let offline = BuildRequest {
             offline: true,
             ..req
         };
-        let env = build_env(&offline, Path::new("/s"));
+        let env = build_env(&offline, Path::new("/s"), None);
         assert!(env
             .iter()
             .any(|(k, v)| k == "GOPROXY" && v.as_deref() == Some("off".as_ref())));

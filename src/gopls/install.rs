@@ -8,11 +8,15 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::build::{module_source, run_build, BuildFailure, BuildRequest};
-use super::fetch::{fetch_prebuilt, sha256_file, MirrorLocation};
+use super::fetch::{fetch_prebuilt, sha256_file};
 use super::store::{lock_name, remove_dir_atomically, unique};
 use super::{
-    binary_name, build_binary_path, parse_version_output, table, GoplsError, GoplsVersion, MODULE,
+    binary_name, build_binary_path, min_build_go, parse_version_output, GoplsError, GoplsVersion,
+    MODULE,
 };
+use crate::dist::fetch::{FetchConfig, Fetcher};
+use crate::dist::index::Platform;
+use crate::dist::source::{parse_location, Location};
 use crate::fsutil::FileLock;
 use crate::home::GvrHome;
 use crate::report::Reporter;
@@ -132,15 +136,16 @@ fn stage_and_commit(
     let mut fetched_sha = None;
 
     if let (Some(m), false) = (opts.mirror, opts.from_source) {
-        let mirror = MirrorLocation::parse(m)?;
-        if opts.offline && matches!(mirror, MirrorLocation::Http(_)) {
+        let mirror = parse_location(m)?;
+        if opts.offline && matches!(mirror, Location::Http(_)) {
             reporter.note(&format!("offline: not asking {m} for a prebuilt gopls"));
         } else {
             reporter.start(
                 &format!("fetching prebuilt gopls {gopls} for go{go} from {m}"),
                 None,
             );
-            let fetched = fetch_prebuilt(&mirror, gopls, go, &staged);
+            let fetcher = Fetcher::new(FetchConfig::from_env(opts.offline));
+            let fetched = fetch_prebuilt(&fetcher, &mirror, gopls, go, &staged, reporter);
             reporter.finish();
             match fetched? {
                 Some(f) => {
@@ -168,16 +173,9 @@ fn stage_and_commit(
                 extra_env: opts.extra_env,
                 offline: opts.offline,
             };
-            if let Some(row) = table::min_go(gopls) {
-                if *go < row.go {
-                    return Err(too_old(
-                        home,
-                        gopls,
-                        go,
-                        row.go,
-                        format!("the go line of its go.mod; {}", row.source),
-                    ));
-                }
+            let (needs, why) = min_build_go(gopls);
+            if *go < needs {
+                return Err(too_old(home, gopls, go, needs, why));
             }
             let (proxy, sumdb) = module_source(&req, staging)?;
             reporter.start(
@@ -316,14 +314,13 @@ fn write_receipt(
         InstalledFrom::Mirror { url, sidecar } => (url.clone(), format!("sha256 from {sidecar}")),
         InstalledFrom::AlreadyInstalled => unreachable!("only new builds get a receipt"),
     };
-    let (os, arch) = super::fetch::go_os_arch();
     let receipt = serde_json::json!({
         "gopls_version": gopls.as_str(),
         "go_version": go.as_str(),
         "sha256": sha256,
         "source": source,
         "verified": verified,
-        "platform": format!("{os}-{arch}"),
+        "platform": Platform::current().to_string(),
         "installed_at": humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
         "gvr_version": crate::GVR_VERSION,
     });

@@ -37,7 +37,7 @@ pub use version_output::parse_version_output;
 #[cfg(feature = "cli")]
 pub use build::{build_env, BuildRequest};
 #[cfg(feature = "cli")]
-pub use fetch::{prebuilt_name, MirrorLocation};
+pub use fetch::prebuilt_name;
 #[cfg(feature = "cli")]
 pub use install::{install, InstallOptions, Installed, InstalledFrom};
 
@@ -252,11 +252,15 @@ pub enum GoplsError {
     #[error("{url} is not a sha256 sidecar (expected 64 hex digits first); nothing was installed")]
     BadSidecar { url: String },
 
-    #[error("cannot download {url}: {reason}")]
-    Download { url: String, reason: String },
+    /// Fetching a prebuilt binary or its sidecar failed (after dist's retries).
+    #[cfg(feature = "cli")]
+    #[error(transparent)]
+    Fetch(#[from] crate::dist::fetch::FetchError),
 
-    #[error("`{mirror}` is not a mirror location (expected an http(s):// or file:// URL, or a directory)")]
-    BadMirror { mirror: String },
+    /// `--mirror` / `GVR_MIRROR` is not a mirror location.
+    #[cfg(feature = "cli")]
+    #[error(transparent)]
+    Mirror(#[from] crate::dist::SourceError),
 
     #[error("gopls {version} is not installed; `gvr gopls list` shows the installed builds")]
     NotInstalled { version: GoplsVersion },
@@ -304,8 +308,9 @@ pub fn build_binary_path(home: &GvrHome, gopls: &GoplsVersion, go: &GoVersion) -
 /// table entry for `go`).
 ///
 /// The build by `go` itself is preferred; when there is none, a build of the same
-/// gopls by another Go is used (gopls runs the selected `go` from PATH either way), the
-/// newest Go first. Reads a few small files and stats a few paths, nothing more.
+/// gopls by a Go of the same minor or newer is used (gopls runs the selected `go` from
+/// PATH either way), the newest Go first. Reads a few small files and stats a few paths,
+/// nothing more.
 pub fn pinned_binary(
     home: &GvrHome,
     cwd: &Path,
@@ -324,29 +329,46 @@ pub fn pinned_binary(
     }
 }
 
-/// An existing build of `gopls`: the one by `go`, else the one by the newest other Go.
+/// An existing build of `gopls`: the one by `go`, else the one by the newest other Go
+/// of `go`'s minor or a newer one. A build by an older Go is never used: it was compiled
+/// against an older standard library and go/types, and may misread this Go's code.
 pub fn find_build(home: &GvrHome, gopls: &GoplsVersion, go: &GoVersion) -> Option<PathBuf> {
     let own = build_binary_path(home, gopls, go);
     if own.is_file() {
         return Some(own);
     }
+    let minor = (go.major(), go.minor());
     store::builds_of(home, gopls)
         .into_iter()
+        .find(|b| (b.go.major(), b.go.minor()) >= minor)
         .map(|b| b.path)
-        .next()
+}
+
+/// The oldest Go gvr can build `gopls` with, and why: the table's minimum, but never
+/// below Go 1.16, whose `go install module@version` gvr builds with.
+pub fn min_build_go(gopls: &GoplsVersion) -> (GoVersion, String) {
+    let floor = GoVersion::from_str("1.16").expect("a valid Go version");
+    match table::min_go(gopls) {
+        Some(row) if row.go > floor => (row.go.clone(), row.source.clone()),
+        _ => (
+            floor,
+            "gvr builds with `go install module@version`, which Go 1.16 added".to_string(),
+        ),
+    }
 }
 
 /// The `gvr` arguments that build `gopls` for `go` (the shim runs these for
-/// `GVR_AUTO_INSTALL=1`): with the selected Go when the table says it can, else with an
-/// installed SDK of the minor the table names (`--with-go`).
+/// `GVR_AUTO_INSTALL=1`): with the selected Go when it can, else with an installed SDK
+/// of the minor [`min_build_go`] names (`--with-go`).
 pub fn install_args(gopls: &GoplsVersion, go: &GoVersion) -> Vec<String> {
     let mut args = vec![
         "gopls".to_string(),
         "install".to_string(),
         gopls.to_string(),
     ];
-    if let Some(min) = table::min_go(gopls).filter(|min| *go < min.go) {
-        args.extend(["--with-go".to_string(), min.go.lang().to_string()]);
+    let (min, _) = min_build_go(gopls);
+    if *go < min {
+        args.extend(["--with-go".to_string(), min.lang().to_string()]);
     }
     args
 }
@@ -416,6 +438,23 @@ mod tests {
     }
 
     #[test]
+    fn go_before_1_16_builds_with_1_16() {
+        let go: GoVersion = "1.12.17".parse().unwrap();
+        let v = table::recommended(&go).unwrap();
+        assert_eq!(v.to_string(), "v0.7.5");
+        assert_eq!(
+            install_command(v, &go),
+            "gvr gopls install v0.7.5 --with-go 1.16"
+        );
+        assert!(min_build_go(v).1.contains("go install module@version"));
+        let go: GoVersion = "1.17.13".parse().unwrap();
+        assert_eq!(
+            install_command(table::recommended(&go).unwrap(), &go),
+            "gvr gopls install v0.11.0"
+        );
+    }
+
+    #[test]
     fn falls_back_to_a_build_by_another_go() {
         let tmp = tempfile::tempdir().unwrap();
         let home = GvrHome::at(tmp.path().join("home"), tmp.path().join("cache"));
@@ -436,5 +475,31 @@ mod tests {
             other.display()
         );
         assert!(find_build(&home, &gv("v0.19.1"), &"1.24.2".parse().unwrap()).is_none());
+        // An older patch of the same minor will do.
+        let same_minor = find_build(&home, &v, &"1.25.4".parse().unwrap()).unwrap();
+        assert!(same_minor.to_string_lossy().contains("go1.25.1"));
+    }
+
+    #[test]
+    fn never_falls_back_to_a_build_by_an_older_go() {
+        let tmp = tempfile::tempdir().unwrap();
+        let home = GvrHome::at(tmp.path().join("home"), tmp.path().join("cache"));
+        let v = gv("v0.20.0");
+        for g in ["1.24.2", "1.25.1"] {
+            let p = build_binary_path(&home, &v, &g.parse().unwrap());
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, "").unwrap();
+        }
+        let go: GoVersion = "1.26.0".parse().unwrap();
+        assert_eq!(find_build(&home, &v, &go), None);
+        let cwd = tempfile::tempdir().unwrap();
+        std::fs::write(cwd.path().join(PIN_FILE), "v0.20.0\n").unwrap();
+        match pinned_binary(&home, cwd.path(), &go) {
+            Err(e @ GoplsError::NotBuilt { .. }) => assert!(
+                e.to_string().contains("run `gvr gopls install v0.20.0`"),
+                "{e}"
+            ),
+            other => panic!("expected NotBuilt, got {other:?}"),
+        }
     }
 }

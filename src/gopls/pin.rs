@@ -6,6 +6,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use super::{table, GoplsError, GoplsVersion};
+use crate::select::files;
 use crate::version::GoVersion;
 
 pub const PIN_ENV: &str = "GVR_GOPLS_VERSION";
@@ -59,7 +60,7 @@ pub fn resolve_pin(cwd: &Path, go: &GoVersion, env: Option<&OsStr>) -> Result<Pi
     }
     match table::recommended(go) {
         Some(version) => Ok(Pin {
-            version,
+            version: version.clone(),
             origin: PinOrigin::Table { go: go.clone() },
         }),
         None => Err(GoplsError::NoTableEntry { go: go.clone() }),
@@ -73,17 +74,12 @@ pub fn find_pin_file(dir: &Path) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// The version in a `.gopls-version` file: the first token of the first non-blank line
-/// that is not a `#` comment, tolerating a BOM, CRLF and a missing `v`.
+/// The version in a `.gopls-version` file, read with the `.go-version` grammar (the
+/// first token of the first line that is not blank or a `#` comment; BOM and CRLF
+/// tolerated); a missing `v` is fine.
 pub fn read_pin_file(path: &Path) -> Result<GoplsVersion, GoplsError> {
-    let text = std::fs::read_to_string(path).map_err(GoplsError::io("cannot read", path))?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    let token = text
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty() && !l.starts_with('#'))
-        .and_then(|l| l.split_whitespace().next());
-    let Some(token) = token else {
+    let text = files::read_small(path).map_err(GoplsError::io("cannot read", path))?;
+    let Some(token) = files::parse_go_version(&text) else {
         return Err(GoplsError::EmptyPinFile {
             path: path.to_path_buf(),
         });
@@ -140,7 +136,8 @@ mod tests {
         let p = resolve_pin(&deep, &g, None).unwrap();
         assert_eq!(p.version.to_string(), "v0.19.1");
         assert_eq!(p.origin, PinOrigin::File(root.join(PIN_FILE)));
-        std::fs::write(root.join("a/b").join(PIN_FILE), "v0.18.1\n").unwrap();
+        // A trailing comment, as in .go-version.
+        std::fs::write(root.join("a/b").join(PIN_FILE), "v0.18.1# team pin\n").unwrap();
         let p = resolve_pin(&deep, &g, None).unwrap();
         assert_eq!(p.version.to_string(), "v0.18.1");
         assert!(

@@ -2,6 +2,8 @@
 //! release needs to build, and the gopls recommended for each Go minor. Parsed by hand
 //! (tab-separated lines) because the shim links this and must stay lean.
 
+use std::sync::OnceLock;
+
 use super::GoplsVersion;
 use crate::version::GoVersion;
 
@@ -103,19 +105,23 @@ impl Table {
     }
 }
 
-/// The embedded table. Its validity is a unit test, so parsing cannot fail at run time.
-pub fn embedded() -> Table {
-    Table::parse(TABLE_TSV).expect("data/gopls-compat.tsv is checked by the unit tests")
+/// The embedded table, parsed once per process. Its validity is a unit test, so parsing
+/// cannot fail at run time.
+pub fn embedded() -> &'static Table {
+    static TABLE: OnceLock<Table> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        Table::parse(TABLE_TSV).expect("data/gopls-compat.tsv is checked by the unit tests")
+    })
 }
 
 /// The Go needed to build `gopls`, per the embedded table.
-pub fn min_go(gopls: &GoplsVersion) -> Option<BuildRow> {
-    embedded().min_go(gopls).cloned()
+pub fn min_go(gopls: &GoplsVersion) -> Option<&'static BuildRow> {
+    embedded().min_go(gopls)
 }
 
 /// The recommended gopls for `go`, per the embedded table.
-pub fn recommended(go: &GoVersion) -> Option<GoplsVersion> {
-    embedded().recommended(go).cloned()
+pub fn recommended(go: &GoVersion) -> Option<&'static GoplsVersion> {
+    embedded().recommended(go)
 }
 
 #[cfg(test)]
@@ -130,10 +136,10 @@ mod tests {
     }
 
     #[test]
-    fn embedded_table_parses_and_covers_1_18_to_1_27() {
+    fn embedded_table_parses_and_covers_1_12_to_1_27() {
         let t = Table::parse(TABLE_TSV).unwrap();
         assert!(t.builds.len() >= 20);
-        for minor in 18..=27 {
+        for minor in 12..=27 {
             let g = go(&format!("1.{minor}"));
             assert!(
                 t.recommends.iter().any(|r| r.go == g),
@@ -157,6 +163,13 @@ mod tests {
 
     #[test]
     fn recommendations_match_the_facts() {
+        assert_eq!(rec("1.12.17").as_deref(), Some("v0.7.5"));
+        assert_eq!(rec("1.12").as_deref(), Some("v0.7.5"));
+        assert_eq!(rec("1.13.15").as_deref(), Some("v0.9.5"));
+        assert_eq!(rec("1.14.15").as_deref(), Some("v0.9.5"));
+        assert_eq!(rec("1.15.15").as_deref(), Some("v0.9.5"));
+        assert_eq!(rec("1.16.15").as_deref(), Some("v0.11.0"));
+        assert_eq!(rec("1.17.13").as_deref(), Some("v0.11.0"));
         assert_eq!(rec("1.18").as_deref(), Some("v0.14.2"));
         assert_eq!(rec("1.19.13").as_deref(), Some("v0.15.3"));
         assert_eq!(rec("1.20.14").as_deref(), Some("v0.15.3"));
@@ -167,7 +180,7 @@ mod tests {
         assert_eq!(rec("1.25.0").as_deref(), Some("v0.21.1"));
         assert_eq!(rec("1.26.8").as_deref(), Some("v0.23.0"));
         assert_eq!(rec("1.27.1").as_deref(), Some("v0.24.0"));
-        assert_eq!(rec("1.17.13"), None);
+        assert_eq!(rec("1.11.13"), None);
         assert_eq!(rec("1.28.0"), None);
     }
 
@@ -185,6 +198,9 @@ mod tests {
     #[test]
     fn build_requirements_match_go_mod() {
         let need = |v: &str| min_go(&v.parse().unwrap()).map(|r| r.go.to_string());
+        assert_eq!(need("v0.7.5").as_deref(), Some("1.12"));
+        assert_eq!(need("v0.9.5").as_deref(), Some("1.13"));
+        assert_eq!(need("v0.11.0").as_deref(), Some("1.16"));
         assert_eq!(need("v0.14.2").as_deref(), Some("1.18"));
         assert_eq!(need("v0.16.2").as_deref(), Some("1.19"));
         assert_eq!(need("v0.17.0").as_deref(), Some("1.23.1"));
@@ -198,6 +214,11 @@ mod tests {
             .unwrap()
             .source
             .contains("proxy"));
+    }
+
+    #[test]
+    fn the_embedded_table_is_parsed_once() {
+        assert!(std::ptr::eq(embedded(), embedded()));
     }
 
     #[test]

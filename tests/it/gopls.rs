@@ -15,6 +15,7 @@ use std::sync::OnceLock;
 use sha2::{Digest, Sha256};
 
 use crate::support::sdk::install_fake;
+use crate::support::server::{Fault, Server};
 
 const MODULE: &str = "golang.org/x/tools/gopls";
 
@@ -370,6 +371,29 @@ fn too_old_go_names_the_go_needed() {
 }
 
 #[test]
+fn go_1_12_gets_the_gopls_that_supports_it_built_by_go_1_16() {
+    let w = World::new();
+    install_fake(&w.gvr_home(), "1.12.17");
+    fs::write(w.proj().join(".go-version"), "1.12.17\n").unwrap();
+    let (out, _) = ok(&mut w.gvr(&w.proj(), &["gopls", "current"]));
+    assert!(
+        out.contains("gopls v0.7.5 (set by gvr's compatibility table for go1.12.17)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("not built; run `gvr gopls install v0.7.5 --with-go 1.16`"),
+        "{out}"
+    );
+    // Go 1.12 has no `go install module@version`: refused before running go.
+    let err = fails(&mut w.gvr(&w.proj(), &["gopls", "install"]));
+    assert!(
+        err.contains("gopls v0.7.5 needs Go 1.16 or newer to build")
+            && err.contains("gvr install 1.16"),
+        "{err}"
+    );
+}
+
+#[test]
 fn too_old_go_reported_by_go_names_the_go_needed() {
     // A release the table does not know: go itself refuses, and gvr reads why.
     let w = World::new();
@@ -453,8 +477,8 @@ fn installs_a_verified_prebuilt_from_a_mirror() {
     );
     let r = receipt(&dir);
     assert_eq!(r["sha256"], sum.as_str());
-    assert_eq!(r["source"], path.display().to_string().as_str());
-    assert_eq!(r["verified"], format!("sha256 from {side}").as_str());
+    assert_eq!(r["source"], format!("file://{}", path.display()).as_str());
+    assert_eq!(r["verified"], format!("sha256 from file://{side}").as_str());
     let mode = fs::metadata(dir.join("gopls"))
         .unwrap()
         .permissions()
@@ -572,56 +596,6 @@ fn pin_and_current_follow_the_precedence() {
     assert!(err.contains("gvr install 1.23"), "{err}");
 }
 
-/// A minimal static file server on 127.0.0.1 for `dir` (GET only, 404 when missing);
-/// lives as long as the test process. Returns the base URL.
-fn serve_dir(dir: &Path) -> String {
-    use std::io::{BufRead, BufReader};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let dir = dir.to_path_buf();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let dir = dir.clone();
-            std::thread::spawn(move || {
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut request = String::new();
-                reader.read_line(&mut request).unwrap();
-                let mut line = String::new();
-                while reader.read_line(&mut line).unwrap() > 2 {
-                    line.clear();
-                }
-                let path = request
-                    .split_whitespace()
-                    .nth(1)
-                    .unwrap_or("/")
-                    .trim_start_matches('/')
-                    .to_string();
-                let mut stream = stream;
-                match fs::read(dir.join(&path))
-                    .ok()
-                    .filter(|_| !path.contains(".."))
-                {
-                    Some(body) => {
-                        write!(
-                            stream,
-                            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                            body.len()
-                        )
-                        .unwrap();
-                        stream.write_all(&body).unwrap();
-                    }
-                    None => write!(
-                        stream,
-                        "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-                    )
-                    .unwrap(),
-                }
-            });
-        }
-    });
-    base
-}
-
 #[test]
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
 fn installs_a_verified_prebuilt_over_http() {
@@ -632,7 +606,8 @@ fn installs_a_verified_prebuilt_over_http() {
     fs::write(format!("{}.sha256", path.display()), format!("{sum}\n")).unwrap();
     let (path, _) = write_prebuilt(&mirror, "v0.19.1", "1.24.11", "v0.19.1");
     fs::write(format!("{}.sha256", path.display()), "f".repeat(64)).unwrap();
-    let base = serve_dir(&mirror);
+    let server = Server::start(&mirror);
+    let base = server.url();
 
     let (_, stderr) = ok(&mut w.gvr(
         &w.proj(),
@@ -691,6 +666,49 @@ fn installs_a_verified_prebuilt_over_http() {
         "{err}"
     );
     assert!(!err.contains("checksum mismatch"), "{err}");
+}
+
+#[test]
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+fn a_flaky_mirror_is_retried_and_a_cut_download_resumed() {
+    let w = World::new();
+    install_fake(&w.gvr_home(), "1.24.11");
+    let mirror = w.root.join("mirror");
+    let (path, sum) = write_prebuilt(&mirror, "v0.20.0", "1.24.11", "v0.20.0");
+    fs::write(format!("{}.sha256", path.display()), format!("{sum}\n")).unwrap();
+    let server = Server::start(&mirror);
+    let bin = "/gopls/v0.20.0/gopls-v0.20.0-go1.24.11-linux-amd64";
+    let side = format!("{bin}.sha256");
+    server.set_fault(&side, Fault::new().fail_5xx(503, 1));
+    // One 500, then a body cut after 20 bytes, then the rest.
+    server.set_fault(bin, Fault::new().fail_5xx(500, 1).truncate(20, 1));
+
+    let (stdout, _) = ok(w
+        .gvr(
+            &w.proj(),
+            &[
+                "gopls",
+                "install",
+                "v0.20.0",
+                "--with-go",
+                "1.24.11",
+                "--mirror",
+                &server.url(),
+            ],
+        )
+        .env("GVR_RETRY_BASE_MS", "10"));
+    let dir = w.build_dir("v0.20.0", "1.24.11");
+    assert_eq!(stdout.trim(), dir.join("gopls").display().to_string());
+    assert_eq!(
+        fs::read(dir.join("gopls")).unwrap(),
+        fs::read(&path).unwrap()
+    );
+    assert_eq!(receipt(&dir)["sha256"], sum.as_str());
+    assert_eq!(server.gets(&side), 2, "{}", server.log_text());
+    let gets = server.requests_for(bin);
+    let statuses: Vec<u16> = gets.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [500, 200, 206], "{}", server.log_text());
+    assert_eq!(gets[2].header("range"), Some("bytes=20-"));
 }
 
 /// Puts the built shim into `$GVR_HOME/shims` under `names` (what `gvr rehash` does).
