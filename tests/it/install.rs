@@ -1584,6 +1584,43 @@ fn kill_9_at_random_moments_never_leaves_a_partial_version() {
     );
 }
 
+/// Another process's scratch space in tmp/ (here: a gopls build in progress, staged by
+/// the shared `<kind>-<pid>-<rand>` rule with its lock held by this test process) is not
+/// a leftover: `gvr install` and `gvr uninstall` clean tmp/ around it. A dead one goes.
+#[test]
+fn install_never_removes_another_live_operations_staging() {
+    let m = MirrorBuilder::new().sdks(&["1.22.6"]).build();
+    let s = serve(&m);
+    let g = world(&s);
+    let tmp = g.tmp_dir();
+    std::fs::create_dir_all(&tmp).unwrap();
+    let live = format!("gopls-{}-0123abcd", std::process::id());
+    let lock = std::fs::File::create(tmp.join(format!("{live}.lock"))).unwrap();
+    lock.lock().unwrap();
+    std::fs::create_dir(tmp.join(&live)).unwrap();
+    std::fs::write(tmp.join(&live).join("gopls"), b"half built").unwrap();
+    // A dead process's stage: lock file present, nobody holding it.
+    std::fs::create_dir(tmp.join("gopls-999999-dead")).unwrap();
+    std::fs::write(tmp.join("gopls-999999-dead.lock"), b"").unwrap();
+
+    g.run(["install", "1.22.6"]).ok();
+    assert_installed(&g, "1.22.6");
+    g.run(["uninstall", "1.22.6"]).ok();
+    assert!(
+        tmp.join(&live).join("gopls").is_file(),
+        "a live gopls stage was removed; tmp/: {:?}",
+        tree(&tmp)
+    );
+    assert_eq!(
+        Gvr::ls(&tmp),
+        [live.clone(), format!("{live}.lock")],
+        "only the live stage is left"
+    );
+    drop(lock);
+    g.run(["install", "1.22.6"]).ok();
+    assert_tmp_clean(&g);
+}
+
 // ---------------------------------------------------------------------------------------
 // list, uninstall, list-remote
 
