@@ -135,6 +135,8 @@ pub fn install(
     opts: &InstallOptions,
     reporter: &dyn Reporter,
 ) -> Result<InstallOutcome, InstallError> {
+    // Go's own name for it: `1.20.0` is `go1.20`, installed as `versions/1.20`.
+    let version = &version.release_name();
     let dest = home.version_dir(version);
     let already = || InstallOutcome {
         version: version.clone(),
@@ -162,6 +164,9 @@ pub fn install(
     clean_tmp(home);
 
     let located = source.locate(home, version, reporter)?;
+    // The index's name for the release (equal to `version` by Go's ordering).
+    let version = &located.version.clone();
+    let dest = home.version_dir(version);
     let url = located.location.to_string();
     if located.sha256.is_none() {
         if !opts.allow_unverified {
@@ -224,6 +229,11 @@ pub fn uninstall(
     version: &GoVersion,
     reporter: &dyn Reporter,
 ) -> Result<PathBuf, UninstallError> {
+    // By equality: `1.20.0` names `versions/1.20`.
+    let version = &home
+        .find_installed(version)
+        .map_err(|e| io_error(&home.versions_dir(), e))?
+        .unwrap_or_else(|| version.clone());
     let dest = home.version_dir(version);
     if !dest.is_dir() {
         return Err(UninstallError::NotInstalled {
@@ -842,5 +852,36 @@ mod tests {
             gopls.path().join("gopls").is_file(),
             "and survives an uninstall"
         );
+    }
+
+    #[test]
+    fn dot_zero_before_1_21_installs_under_gos_name() {
+        // The mirror (sidecars only) has go1.20, as go.dev does; the user types 1.20.0.
+        let (f, sha) = fixture("1.20", Some("SHA"));
+        let out = install(
+            &f.home,
+            &source(&f),
+            &v("1.20.0"),
+            &InstallOptions::default(),
+            &Silent,
+        )
+        .unwrap();
+        assert_eq!(out.version.as_str(), "1.20");
+        assert_eq!(out.path, f.home.versions_dir().join("1.20"));
+        let receipt = Receipt::read(&f.home.receipt_path(&v("1.20"))).unwrap();
+        assert_eq!((receipt.version.as_str(), receipt.sha256), ("1.20", sha));
+        assert!(
+            install(
+                &f.home,
+                &source(&f),
+                &v("1.20.0"),
+                &InstallOptions::default(),
+                &Silent,
+            )
+            .unwrap()
+            .already_installed
+        );
+        uninstall(&f.home, &v("1.20.0"), &Silent).unwrap();
+        assert_eq!(fs::read_dir(f.home.versions_dir()).unwrap().count(), 0);
     }
 }

@@ -209,7 +209,8 @@ pub fn unpack_zip(path: &Path, dest: &Path) -> Result<UnpackStats, UnpackError> 
     })
 }
 
-/// Checks that `dest/VERSION`'s first line names `wanted`.
+/// Checks that `dest/VERSION`'s first line names `wanted` (by Go's ordering: `go1.20`
+/// is `1.20.0`).
 pub fn check_version_file(dest: &Path, wanted: &GoVersion) -> Result<(), UnpackError> {
     let path = dest.join("VERSION");
     let text = match fs::read_to_string(&path) {
@@ -218,7 +219,7 @@ pub fn check_version_file(dest: &Path, wanted: &GoVersion) -> Result<(), UnpackE
         Err(source) => return Err(UnpackError::Io { path, source }),
     };
     let first = text.lines().next().unwrap_or("").trim();
-    if first == format!("go{wanted}") {
+    if first.starts_with("go") && first.parse::<GoVersion>().is_ok_and(|v| v == *wanted) {
         Ok(())
     } else {
         Err(UnpackError::WrongVersion {

@@ -1621,6 +1621,47 @@ fn install_never_removes_another_live_operations_staging() {
     assert_tmp_clean(&g);
 }
 
+/// Before 1.21 a minor's first release is `go1.20`, never `go1.20.0`, yet Go counts them
+/// equal: `1.20.0` installs, selects and uninstalls `versions/1.20`.
+#[test]
+fn pre_1_21_dot_zero_is_the_minors_first_release() {
+    let m = MirrorBuilder::new().sdks(&["1.20.1", "1.20"]).build();
+    let s = serve(&m);
+    let g = world(&s);
+    g.run(["install", "1.20.0"])
+        .ok()
+        .stderr_has("released as go1.20")
+        .stderr_has("installed go1.20 ");
+    assert_installed(&g, "1.20");
+    assert_eq!(Gvr::ls(&g.versions_dir()), ["1.20"]);
+    assert_eq!(g.receipt("1.20")["version"], "1.20");
+    g.run(["install", "go1.20.0"])
+        .ok()
+        .stderr_has("go1.20 is already installed");
+
+    // A pin spelled `1.20.0` runs the installed go1.20.
+    std::fs::write(g.work().join(".go-version"), "1.20.0\n").unwrap();
+    g.run(["exec", "--", "go", "version"])
+        .ok()
+        .stdout_has(&format!("go version go1.20 {}/{}", host_os(), host_arch()));
+
+    g.run(["uninstall", "1.20.0"])
+        .ok()
+        .stderr_has("uninstalled go1.20 ");
+    assert_eq!(Gvr::ls(&g.versions_dir()), Vec::<String>::new());
+
+    // Without an index, sidecars alone: the archive is looked up under Go's name too.
+    let mut m = m;
+    m.remove_index();
+    let fresh = world(&s);
+    fresh
+        .run(["install", "1.20.0"])
+        .ok()
+        .stderr_has("installed go1.20 ");
+    assert_installed(&fresh, "1.20");
+    assert_eq!(fresh.receipt("1.20")["checksum_source"], "sidecar");
+}
+
 // ---------------------------------------------------------------------------------------
 // list, uninstall, list-remote
 
