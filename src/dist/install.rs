@@ -17,6 +17,7 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
 use sha2::{Digest, Sha256};
 
+use super::durable;
 use super::fetch::{self, FetchError};
 use super::receipt::{ChecksumSource, Receipt};
 use super::source::{ArchiveLocation, Located, Source, SourceError};
@@ -572,14 +573,18 @@ impl Stage {
     }
 
     /// Moves the finished tree to `dest` with one rename (replacing an existing version
-    /// by first moving it to the trash).
+    /// by first moving it to the trash). The tree is on disk before the rename and the
+    /// rename is on disk before this returns, so power loss never leaves a version
+    /// that looks installed with files missing.
     fn commit(&self, home: &GvrHome, dest: &Path) -> Result<(), InstallError> {
         let versions = home.versions_dir();
         fs::create_dir_all(&versions).map_err(|e| io_error(&versions, e))?;
+        durable::sync_tree(&self.dir).map_err(|e| io_error(&self.dir, e))?;
         if dest.exists() {
             fs::rename(dest, &self.trash).map_err(|e| io_error(dest, e))?;
         }
-        fs::rename(&self.dir, dest).map_err(|e| io_error(dest, e))
+        fs::rename(&self.dir, dest).map_err(|e| io_error(dest, e))?;
+        durable::sync_dir(&versions).map_err(|e| io_error(&versions, e))
     }
 }
 

@@ -283,8 +283,9 @@ impl Writer {
     }
 
     fn close(&mut self) -> Result<(), UnpackError> {
-        // Dropping closes; no fsync per file (the install commits with one rename, and
-        // a crash before it leaves only a stage to clean).
+        // Dropping closes; no fsync per file: the install flushes the whole stage at
+        // once before its commit rename (dist::durable), and a crash before that
+        // leaves only a stage to clean.
         self.open = None;
         Ok(())
     }
