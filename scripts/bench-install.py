@@ -9,8 +9,9 @@ tmpfs (this VM's ext4 file-creation cost drifts by 10x, so disk numbers mislead)
 Prints each median, gvr's ratio to each baseline, and gvr's peak RSS (GNU time).
 
 Usage: scripts/bench-install.py [--mirror DIR] [--version V] [--rounds N] [--gvr PATH]
-The mirror defaults to target/e2e/mirror (made by scripts/e2e-prepare.sh); gvr to
-target/release/gvr (built if missing).
+The mirror defaults to target/e2e/mirror (made by scripts/e2e-prepare.sh). Without
+--gvr, scripts/build-release.sh builds target/release/gvr first on every run (a no-op
+when it is up to date), so a stale binary is never measured.
 """
 import argparse
 import os
@@ -60,15 +61,17 @@ def main():
     ap.add_argument("--mirror", default=os.path.join(ROOT, "target/e2e/mirror"))
     ap.add_argument("--version", default="1.21.13")
     ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--gvr", default=os.path.join(ROOT, "target/release/gvr"))
+    ap.add_argument("--gvr", help="a gvr binary to measure as is (default: build target/release/gvr)")
     a = ap.parse_args()
 
     name = f"go{a.version}.linux-amd64.tar.gz"
     src = os.path.join(a.mirror, name)
     if not os.path.exists(src):
         sys.exit(f"{src} not found: run scripts/e2e-prepare.sh target/e2e first")
-    if not os.path.exists(a.gvr):
-        subprocess.run(["cargo", "build", "--release", "-p", "gvr", "--bin", "gvr"], cwd=ROOT, check=True)
+    if a.gvr is None:
+        # The same build users install (scripts/build-release.sh), current with the tree.
+        subprocess.run([os.path.join(ROOT, "scripts/build-release.sh")], cwd=ROOT, check=True)
+        a.gvr = os.path.join(ROOT, "target/release/gvr")
 
     tmp, mounted = mount_tmpfs()
     try:

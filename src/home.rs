@@ -129,6 +129,15 @@ impl GvrHome {
     pub fn is_installed(&self, v: &GoVersion) -> bool {
         self.version_dir(v).is_dir()
     }
+
+    /// The installed version equal to `v` by Go's ordering, under its own directory
+    /// name: `1.20.0` finds `versions/1.20`. One stat when `v` is spelled as installed.
+    pub fn find_installed(&self, v: &GoVersion) -> std::io::Result<Option<GoVersion>> {
+        if self.is_installed(v) {
+            return Ok(Some(v.clone()));
+        }
+        Ok(self.installed_versions()?.into_iter().find(|i| i == v))
+    }
 }
 
 fn env_path(var: &'static str) -> Result<Option<PathBuf>, HomeError> {

@@ -402,13 +402,19 @@ pub fn resolve(
                 })
             }
         },
-        VersionSpec::Exact(v) if home.is_installed(v) => Selected::Version(v.clone()),
-        VersionSpec::Exact(_) => {
-            return Err(SelectError::NotInstalled {
-                spec: spec.clone(),
-                origin: Box::new(origin),
-            })
-        }
+        // By equality, not spelling: a pin of `1.20.0` runs `versions/1.20`.
+        VersionSpec::Exact(v) => match home.find_installed(v).map_err(|source| SelectError::Io {
+            path: home.versions_dir(),
+            source,
+        })? {
+            Some(found) => Selected::Version(found),
+            None => {
+                return Err(SelectError::NotInstalled {
+                    spec: spec.clone(),
+                    origin: Box::new(origin),
+                })
+            }
+        },
         VersionSpec::Prefix { .. } | VersionSpec::Latest => {
             let installed = installed(home)?;
             match spec.pick(&installed) {

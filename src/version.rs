@@ -67,6 +67,21 @@ impl GoVersion {
         }
     }
 
+    /// The name Go released this version under. Before 1.21 a minor's first release is
+    /// `go1.20`, never `go1.20.0`, so `1.20.0` → `1.20`; anything else is unchanged.
+    /// Equal to `self` by Go's ordering either way.
+    pub fn release_name(&self) -> GoVersion {
+        if self.kind.is_empty()
+            && self.patch == Some(0)
+            && (self.major, self.minor) < (1, 21)
+            && self.text.matches('.').count() == 2
+        {
+            self.lang()
+        } else {
+            self.clone()
+        }
+    }
+
     /// The release a `go` line asks for at minimum (`go 1.22` → `1.22.0`).
     pub fn as_release_floor(&self) -> GoVersion {
         if self.is_lang() && (self.major, self.minor) >= (1, 21) {
@@ -361,6 +376,23 @@ mod tests {
         assert_eq!(v("1"), v("1.0.0"));
         assert!(v("1.21") < v("1.21.0"));
         assert!(v("1.9.2") < v("1.10"));
+    }
+
+    #[test]
+    fn release_names_follow_go_dev() {
+        for (typed, released) in [
+            ("1.20.0", "1.20"),
+            ("go1.9.0", "1.9"),
+            ("1.20", "1.20"),
+            ("1.20.1", "1.20.1"),
+            ("1.21.0", "1.21.0"),
+            ("1.21", "1.21"),
+            ("1.20rc1", "1.20rc1"),
+        ] {
+            let r = v(typed).release_name();
+            assert_eq!(r.as_str(), released, "{typed}");
+            assert_eq!(r, v(typed), "{typed}: same version by Go's ordering");
+        }
     }
 
     #[test]

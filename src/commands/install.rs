@@ -89,7 +89,15 @@ pub fn install_specs(
     let mut installed_any = false;
     for spec in specs {
         let result = match source.resolve(&ctx.home, spec, &reporter) {
-            Ok(v) => dist::install(&ctx.home, &source, &v, opts, &reporter),
+            Ok(v) => {
+                if let VersionSpec::Exact(typed) = spec {
+                    if typed.as_str() != v.as_str() {
+                        ctx.out
+                            .status(format!("go{typed} was released as go{v}; installing go{v}"));
+                    }
+                }
+                dist::install(&ctx.home, &source, &v, opts, &reporter)
+            }
             Err(e) => Err(e.into()),
         };
         match result {

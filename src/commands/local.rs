@@ -58,7 +58,7 @@ pub fn print_pin(ctx: &Ctx, text: &str, path: &Path) {
     ctx.out
         .result(format!("{text} (set by {})", path.display()));
     if let Ok(VersionSpec::Exact(v)) = text.parse::<VersionSpec>() {
-        if !ctx.home.is_installed(&v) {
+        if !matches!(ctx.home.find_installed(&v), Ok(Some(_))) {
             ctx.out
                 .warn(format!("Go {v} is not installed; run `gvr install {v}`"));
         }

@@ -23,7 +23,8 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<ExitCode> {
     for spec in &args.specs {
         // A prefix names one of the installed versions, never a remote one.
         let Some(version) = (match spec {
-            VersionSpec::Exact(v) => Some(v.clone()),
+            // Under its installed name: `1.20.0` is `versions/1.20`.
+            VersionSpec::Exact(v) => Some(ctx.home.find_installed(v)?.unwrap_or_else(|| v.clone())),
             other => other.pick(&installed).cloned(),
         }) else {
             failed = true;

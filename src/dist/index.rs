@@ -171,7 +171,16 @@ impl Index {
     }
 
     pub fn release(&self, v: &GoVersion) -> Option<&Release> {
-        self.releases.iter().find(|(rv, _)| rv == v).map(|(_, r)| r)
+        self.entry(v).map(|(_, r)| r)
+    }
+
+    /// The release equal to `v` by Go's ordering, with the index's own name for it
+    /// (`1.20.0` → `go1.20`).
+    pub fn entry(&self, v: &GoVersion) -> Option<(&GoVersion, &Release)> {
+        self.releases
+            .iter()
+            .find(|(rv, _)| rv == v)
+            .map(|(rv, r)| (rv, r))
     }
 
     /// The version `spec` names in this index.

@@ -13,16 +13,16 @@
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
 use sha2::{Digest, Sha256};
 
+use super::durable;
 use super::fetch::{self, FetchError};
 use super::receipt::{ChecksumSource, Receipt};
 use super::source::{ArchiveLocation, Located, Source, SourceError};
 use super::unpack::{self, Format, UnpackError, UnpackStats};
-use crate::fsutil::FileLock;
+use crate::fsutil::{clean_staging, FileLock, Staging};
 use crate::home::GvrHome;
 use crate::report::Reporter;
 use crate::version::GoVersion;
@@ -136,6 +136,8 @@ pub fn install(
     opts: &InstallOptions,
     reporter: &dyn Reporter,
 ) -> Result<InstallOutcome, InstallError> {
+    // Go's own name for it: `1.20.0` is `go1.20`, installed as `versions/1.20`.
+    let version = &version.release_name();
     let dest = home.version_dir(version);
     let already = || InstallOutcome {
         version: version.clone(),
@@ -163,6 +165,9 @@ pub fn install(
     clean_tmp(home);
 
     let located = source.locate(home, version, reporter)?;
+    // The index's name for the release (equal to `version` by Go's ordering).
+    let version = &located.version.clone();
+    let dest = home.version_dir(version);
     let url = located.location.to_string();
     if located.sha256.is_none() {
         if !opts.allow_unverified {
@@ -225,6 +230,11 @@ pub fn uninstall(
     version: &GoVersion,
     reporter: &dyn Reporter,
 ) -> Result<PathBuf, UninstallError> {
+    // By equality: `1.20.0` names `versions/1.20`.
+    let version = &home
+        .find_installed(version)
+        .map_err(|e| io_error(&home.versions_dir(), e))?
+        .unwrap_or_else(|| version.clone());
     let dest = home.version_dir(version);
     if !dest.is_dir() {
         return Err(UninstallError::NotInstalled {
@@ -531,43 +541,25 @@ impl Read for ChanReader {
     }
 }
 
-/// One operation's scratch space under `tmp/`: `<id>.stage` (the tree being built),
-/// `<id>.partial` (the archive being downloaded), `<id>.trash` (what is being deleted).
-/// The lock `locks/tmp-<id>.lock` is held while it lives, which is how [`clean_tmp`]
-/// tells leftovers of dead processes from work in progress. Dropping it deletes it all.
+/// One operation's scratch space under `tmp/`, named by the shared [`Staging`] rule:
+/// `<name>.stage` (the tree being built), `<name>.partial` (the archive being
+/// downloaded), `<name>.trash` (what is being deleted). Dropping it deletes it all.
 struct Stage {
     dir: PathBuf,
     partial: PathBuf,
     trash: PathBuf,
-    lock_path: PathBuf,
-    _lock: Option<FileLock>,
+    _staging: Staging,
 }
-
-static STAGE_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 impl Stage {
     fn new(home: &GvrHome) -> Result<Stage, InstallError> {
         let tmp = home.tmp_dir();
-        fs::create_dir_all(&tmp).map_err(|e| io_error(&tmp, e))?;
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        let id = format!(
-            "{}-{:x}-{}",
-            std::process::id(),
-            nanos,
-            STAGE_COUNTER.fetch_add(1, Ordering::Relaxed)
-        );
-        let lock_path = home.lock_path(&format!("tmp-{id}"));
-        // The lock exists before any of the entries it guards.
-        let lock = FileLock::acquire(&lock_path, || {}).map_err(|e| io_error(&lock_path, e))?;
+        let staging = Staging::new(&tmp, "go").map_err(|e| io_error(&tmp, e))?;
         let stage = Stage {
-            dir: tmp.join(format!("{id}.stage")),
-            partial: tmp.join(format!("{id}.partial")),
-            trash: tmp.join(format!("{id}.trash")),
-            lock_path,
-            _lock: Some(lock),
+            dir: staging.entry("stage"),
+            partial: staging.entry("partial"),
+            trash: staging.entry("trash"),
+            _staging: staging,
         };
         fs::create_dir(&stage.dir).map_err(|e| io_error(&stage.dir, e))?;
         Ok(stage)
@@ -581,56 +573,25 @@ impl Stage {
     }
 
     /// Moves the finished tree to `dest` with one rename (replacing an existing version
-    /// by first moving it to the trash).
+    /// by first moving it to the trash). The tree is on disk before the rename and the
+    /// rename is on disk before this returns, so power loss never leaves a version
+    /// that looks installed with files missing.
     fn commit(&self, home: &GvrHome, dest: &Path) -> Result<(), InstallError> {
         let versions = home.versions_dir();
         fs::create_dir_all(&versions).map_err(|e| io_error(&versions, e))?;
+        durable::sync_tree(&self.dir).map_err(|e| io_error(&self.dir, e))?;
         if dest.exists() {
             fs::rename(dest, &self.trash).map_err(|e| io_error(dest, e))?;
         }
-        fs::rename(&self.dir, dest).map_err(|e| io_error(dest, e))
+        fs::rename(&self.dir, dest).map_err(|e| io_error(dest, e))?;
+        durable::sync_dir(&versions).map_err(|e| io_error(&versions, e))
     }
 }
 
-impl Drop for Stage {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.dir);
-        let _ = fs::remove_file(&self.partial);
-        let _ = fs::remove_dir_all(&self.trash);
-        let _ = fs::remove_file(&self.lock_path);
-    }
-}
-
-/// Removes what interrupted gvr processes left in `tmp/`: every entry whose owner's
-/// lock is not held. Best effort; a failure here never fails the command.
+/// Removes what interrupted gvr processes (installs, gopls builds, …) left in `tmp/`,
+/// never the scratch space of one still running. Best effort.
 pub fn clean_tmp(home: &GvrHome) {
-    let Ok(rd) = fs::read_dir(home.tmp_dir()) else {
-        return;
-    };
-    for entry in rd.flatten() {
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else { continue };
-        let id = name.split('.').next().unwrap_or(name);
-        let lock_path = home.lock_path(&format!("tmp-{id}"));
-        let Ok(f) = fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-        else {
-            continue;
-        };
-        if f.try_lock().is_err() {
-            continue; // a live gvr is using it
-        }
-        let path = entry.path();
-        let _ = if path.is_dir() {
-            fs::remove_dir_all(&path)
-        } else {
-            fs::remove_file(&path)
-        };
-        let _ = fs::remove_file(&lock_path);
-    }
+    clean_staging(&home.tmp_dir());
 }
 
 #[cfg(test)]
@@ -859,14 +820,73 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let home = GvrHome::at(dir.path().join("home"), dir.path().join("cache"));
         let live = Stage::new(&home).unwrap();
-        let dead = home.tmp_dir().join("999999-dead-0.stage");
+        let dead = home.tmp_dir().join("go-999999-dead.stage");
         fs::create_dir_all(dead.join("bin")).unwrap();
-        fs::write(home.tmp_dir().join("999999-dead-0.partial"), b"x").unwrap();
+        fs::write(home.tmp_dir().join("go-999999-dead.partial"), b"x").unwrap();
+        fs::write(home.tmp_dir().join("go-999999-dead.lock"), b"").unwrap();
         clean_tmp(&home);
         assert!(live.dir.is_dir(), "a held stage survives");
         assert!(!dead.exists());
-        assert_eq!(fs::read_dir(home.tmp_dir()).unwrap().count(), 1);
+        assert_eq!(fs::read_dir(home.tmp_dir()).unwrap().count(), 2);
         drop(live);
         assert_eq!(fs::read_dir(home.tmp_dir()).unwrap().count(), 0);
+    }
+
+    /// A gopls build staged by another process (its lock held) is not an install's
+    /// leftover: installing a Go version must not delete it.
+    #[test]
+    fn install_spares_a_live_gopls_staging() {
+        let (f, _) = fixture("1.22.6", Some("SHA"));
+        let gopls = Staging::new(&f.home.tmp_dir(), "gopls").unwrap();
+        fs::create_dir(gopls.path()).unwrap();
+        fs::write(gopls.path().join("gopls"), b"building").unwrap();
+        install(
+            &f.home,
+            &source(&f),
+            &v("1.22.6"),
+            &InstallOptions::default(),
+            &Silent,
+        )
+        .unwrap();
+        assert!(
+            gopls.path().join("gopls").is_file(),
+            "the gopls stage survives"
+        );
+        uninstall(&f.home, &v("1.22.6"), &Silent).unwrap();
+        assert!(
+            gopls.path().join("gopls").is_file(),
+            "and survives an uninstall"
+        );
+    }
+
+    #[test]
+    fn dot_zero_before_1_21_installs_under_gos_name() {
+        // The mirror (sidecars only) has go1.20, as go.dev does; the user types 1.20.0.
+        let (f, sha) = fixture("1.20", Some("SHA"));
+        let out = install(
+            &f.home,
+            &source(&f),
+            &v("1.20.0"),
+            &InstallOptions::default(),
+            &Silent,
+        )
+        .unwrap();
+        assert_eq!(out.version.as_str(), "1.20");
+        assert_eq!(out.path, f.home.versions_dir().join("1.20"));
+        let receipt = Receipt::read(&f.home.receipt_path(&v("1.20"))).unwrap();
+        assert_eq!((receipt.version.as_str(), receipt.sha256), ("1.20", sha));
+        assert!(
+            install(
+                &f.home,
+                &source(&f),
+                &v("1.20.0"),
+                &InstallOptions::default(),
+                &Silent,
+            )
+            .unwrap()
+            .already_installed
+        );
+        uninstall(&f.home, &v("1.20.0"), &Silent).unwrap();
+        assert_eq!(fs::read_dir(f.home.versions_dir()).unwrap().count(), 0);
     }
 }

@@ -356,7 +356,9 @@ impl Source {
         reporter: &dyn Reporter,
     ) -> Result<GoVersion, SourceError> {
         match spec {
-            VersionSpec::Exact(v) => Ok(v.clone()),
+            // The name Go released it under (`1.20.0` → `1.20`), which archives,
+            // VERSION files and versions/ use.
+            VersionSpec::Exact(v) => Ok(v.release_name()),
             VersionSpec::System => Err(SourceError::SystemSpec),
             _ => {
                 let Some(loaded) = self.index(home, reporter)? else {
@@ -411,16 +413,19 @@ impl Source {
             }
             Err(e) => return Err(e),
         };
+        let mut version = version.clone();
         let (filename, mut sha256, size, mut checksum) =
             match &index {
                 Some(loaded) => {
-                    let release = loaded.index.release(version).ok_or_else(|| {
+                    let (name, release) = loaded.index.entry(&version).ok_or_else(|| {
                         SourceError::UnknownVersion {
                             version: version.clone(),
                             source_name: self.name(),
-                            nearest: loaded.index.nearest(version, 5),
+                            nearest: loaded.index.nearest(&version, 5),
                         }
                     })?;
+                    // From here on, the release's own name.
+                    version = name.clone();
                     let art = release.archive_for(&self.platform).ok_or_else(|| {
                         SourceError::NoArchive {
                             version: version.clone(),
@@ -441,7 +446,7 @@ impl Source {
                     (art.filename.clone(), sha, art.size(), checksum)
                 }
                 None => (
-                    self.platform.archive_filename(version),
+                    self.platform.archive_filename(&version),
                     None,
                     None,
                     ChecksumSource::Unverified,
@@ -455,7 +460,7 @@ impl Source {
         }
         let location = self.archive_location(&filename);
         Ok(Located {
-            version: version.clone(),
+            version,
             filename,
             location,
             sha256,

@@ -209,7 +209,8 @@ pub fn unpack_zip(path: &Path, dest: &Path) -> Result<UnpackStats, UnpackError> 
     })
 }
 
-/// Checks that `dest/VERSION`'s first line names `wanted`.
+/// Checks that `dest/VERSION`'s first line names `wanted` (by Go's ordering: `go1.20`
+/// is `1.20.0`).
 pub fn check_version_file(dest: &Path, wanted: &GoVersion) -> Result<(), UnpackError> {
     let path = dest.join("VERSION");
     let text = match fs::read_to_string(&path) {
@@ -218,7 +219,7 @@ pub fn check_version_file(dest: &Path, wanted: &GoVersion) -> Result<(), UnpackE
         Err(source) => return Err(UnpackError::Io { path, source }),
     };
     let first = text.lines().next().unwrap_or("").trim();
-    if first == format!("go{wanted}") {
+    if first.starts_with("go") && first.parse::<GoVersion>().is_ok_and(|v| v == *wanted) {
         Ok(())
     } else {
         Err(UnpackError::WrongVersion {
@@ -282,8 +283,9 @@ impl Writer {
     }
 
     fn close(&mut self) -> Result<(), UnpackError> {
-        // Dropping closes; no fsync per file (the install commits with one rename, and
-        // a crash before it leaves only a stage to clean).
+        // Dropping closes; no fsync per file: the install flushes the whole stage at
+        // once before its commit rename (dist::durable), and a crash before that
+        // leaves only a stage to clean.
         self.open = None;
         Ok(())
     }

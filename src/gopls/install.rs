@@ -9,7 +9,7 @@ use std::process::Command;
 
 use super::build::{module_source, run_build, BuildFailure, BuildRequest};
 use super::fetch::{fetch_prebuilt, sha256_file};
-use super::store::{lock_name, remove_dir_atomically, unique};
+use super::store::{lock_name, remove_dir_atomically};
 use super::{
     binary_name, build_binary_path, min_build_go, parse_version_output, GoplsError, GoplsVersion,
     MODULE,
@@ -17,7 +17,7 @@ use super::{
 use crate::dist::fetch::{FetchConfig, Fetcher};
 use crate::dist::index::Platform;
 use crate::dist::source::{parse_location, Location};
-use crate::fsutil::FileLock;
+use crate::fsutil::{clean_staging, FileLock, Staging};
 use crate::home::GvrHome;
 use crate::report::Reporter;
 use crate::version::GoVersion;
@@ -111,17 +111,14 @@ pub fn install(
             from: InstalledFrom::AlreadyInstalled,
         });
     }
-    clean_leftovers(home, &name);
-
-    let staging = home
-        .tmp_dir()
-        .join(format!("{name}-{}-{}", std::process::id(), unique()));
+    // The shared tmp/ rule: only leftovers of dead processes go, never a live stage.
+    let tmp = home.tmp_dir();
+    clean_staging(&tmp);
+    let area = Staging::new(&tmp, "gopls").map_err(GoplsError::io("cannot create", &tmp))?;
+    let staging = area.path();
     std::fs::create_dir_all(&staging).map_err(GoplsError::io("cannot create", &staging))?;
-    let result = stage_and_commit(home, opts, &staging, reporter);
-    if staging.exists() {
-        let _ = std::fs::remove_dir_all(&staging);
-    }
-    result
+    // Dropping `area` afterwards removes whatever the commit did not move away.
+    stage_and_commit(home, opts, &staging, reporter)
 }
 
 fn stage_and_commit(
@@ -237,22 +234,6 @@ fn too_old(
         needs,
         why,
         fix,
-    }
-}
-
-/// Staging directories of a build whose lock we now hold belong to dead processes.
-fn clean_leftovers(home: &GvrHome, name: &str) {
-    let Ok(rd) = std::fs::read_dir(home.tmp_dir()) else {
-        return;
-    };
-    let prefix = format!("{name}-");
-    for e in rd.flatten() {
-        if e.file_name()
-            .to_str()
-            .is_some_and(|n| n.starts_with(&prefix))
-        {
-            let _ = std::fs::remove_dir_all(e.path());
-        }
     }
 }
 

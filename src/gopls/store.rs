@@ -134,22 +134,13 @@ pub(crate) fn remove_dir_atomically(
     if !dir.exists() {
         return Ok(());
     }
+    // A staging entry like every other in tmp/, so a crash mid-delete is cleaned later.
     let tmp = home.tmp_dir();
-    std::fs::create_dir_all(&tmp).map_err(GoplsError::io("cannot create", &tmp))?;
-    let trash = tmp.join(format!("gopls-trash-{}-{}", std::process::id(), unique()));
+    let stage = crate::fsutil::Staging::new(&tmp, "gopls")
+        .map_err(GoplsError::io("cannot create", &tmp))?;
+    let trash = stage.entry("trash");
     std::fs::rename(dir, &trash).map_err(GoplsError::io("cannot move away", dir))?;
     std::fs::remove_dir_all(&trash).map_err(GoplsError::io("cannot remove", &trash))
-}
-
-/// A suffix that differs between calls in one process.
-pub(crate) fn unique() -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!("{nanos}-{}", N.fetch_add(1, Ordering::Relaxed))
 }
 
 #[cfg(test)]

@@ -406,3 +406,13 @@ fn command_line_override_beats_everything() {
     assert_eq!(s.version, Selected::Version(v("1.22.10")));
     assert_eq!(s.origin.to_string(), "set by --version");
 }
+
+#[test]
+fn exact_pin_finds_the_installed_version_by_equality() {
+    // Go released go1.20, never go1.20.0; the two are the same version.
+    let w = World::new(&["1.20", "1.20.1"]);
+    w.write("p/.go-version", "1.20.0\n");
+    assert_eq!(w.version("p"), "1.20");
+    w.write("q/.go-version", "go1.20.0\n");
+    assert_eq!(w.version("q"), "1.20");
+}

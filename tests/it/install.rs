@@ -1584,6 +1584,143 @@ fn kill_9_at_random_moments_never_leaves_a_partial_version() {
     );
 }
 
+/// Another process's scratch space in tmp/ (here: a gopls build in progress, staged by
+/// the shared `<kind>-<pid>-<rand>` rule with its lock held by this test process) is not
+/// a leftover: `gvr install` and `gvr uninstall` clean tmp/ around it. A dead one goes.
+#[test]
+fn install_never_removes_another_live_operations_staging() {
+    let m = MirrorBuilder::new().sdks(&["1.22.6"]).build();
+    let s = serve(&m);
+    let g = world(&s);
+    let tmp = g.tmp_dir();
+    std::fs::create_dir_all(&tmp).unwrap();
+    let live = format!("gopls-{}-0123abcd", std::process::id());
+    let lock = std::fs::File::create(tmp.join(format!("{live}.lock"))).unwrap();
+    lock.lock().unwrap();
+    std::fs::create_dir(tmp.join(&live)).unwrap();
+    std::fs::write(tmp.join(&live).join("gopls"), b"half built").unwrap();
+    // A dead process's stage: lock file present, nobody holding it.
+    std::fs::create_dir(tmp.join("gopls-999999-dead")).unwrap();
+    std::fs::write(tmp.join("gopls-999999-dead.lock"), b"").unwrap();
+
+    g.run(["install", "1.22.6"]).ok();
+    assert_installed(&g, "1.22.6");
+    g.run(["uninstall", "1.22.6"]).ok();
+    assert!(
+        tmp.join(&live).join("gopls").is_file(),
+        "a live gopls stage was removed; tmp/: {:?}",
+        tree(&tmp)
+    );
+    assert_eq!(
+        Gvr::ls(&tmp),
+        [live.clone(), format!("{live}.lock")],
+        "only the live stage is left"
+    );
+    drop(lock);
+    g.run(["install", "1.22.6"]).ok();
+    assert_tmp_clean(&g);
+}
+
+/// Before 1.21 a minor's first release is `go1.20`, never `go1.20.0`, yet Go counts them
+/// equal: `1.20.0` installs, selects and uninstalls `versions/1.20`.
+#[test]
+fn pre_1_21_dot_zero_is_the_minors_first_release() {
+    let m = MirrorBuilder::new().sdks(&["1.20.1", "1.20"]).build();
+    let s = serve(&m);
+    let g = world(&s);
+    g.run(["install", "1.20.0"])
+        .ok()
+        .stderr_has("released as go1.20")
+        .stderr_has("installed go1.20 ");
+    assert_installed(&g, "1.20");
+    assert_eq!(Gvr::ls(&g.versions_dir()), ["1.20"]);
+    assert_eq!(g.receipt("1.20")["version"], "1.20");
+    g.run(["install", "go1.20.0"])
+        .ok()
+        .stderr_has("go1.20 is already installed");
+
+    // A pin spelled `1.20.0` runs the installed go1.20.
+    std::fs::write(g.work().join(".go-version"), "1.20.0\n").unwrap();
+    g.run(["exec", "--", "go", "version"])
+        .ok()
+        .stdout_has(&format!("go version go1.20 {}/{}", host_os(), host_arch()));
+
+    g.run(["uninstall", "1.20.0"])
+        .ok()
+        .stderr_has("uninstalled go1.20 ");
+    assert_eq!(Gvr::ls(&g.versions_dir()), Vec::<String>::new());
+
+    // Without an index, sidecars alone: the archive is looked up under Go's name too.
+    let mut m = m;
+    m.remove_index();
+    let fresh = world(&s);
+    fresh
+        .run(["install", "1.20.0"])
+        .ok()
+        .stderr_has("installed go1.20 ");
+    assert_installed(&fresh, "1.20");
+    assert_eq!(fresh.receipt("1.20")["checksum_source"], "sidecar");
+}
+
+/// Durable before visible (DESIGN §6): traced with strace, the staged tree is flushed
+/// (one syncfs, or an fsync per file where syncfs is missing) before the rename into
+/// versions/, and versions/ itself is fsync'd after it. Skipped where strace is absent.
+#[cfg(target_os = "linux")]
+#[test]
+fn install_flushes_the_tree_before_the_commit_rename_and_versions_after() {
+    let have_strace = Command::new("strace")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have_strace {
+        eprintln!("skipped: strace is not installed");
+        return;
+    }
+    let m = MirrorBuilder::new().sdks(&["1.22.6"]).build();
+    let s = serve(&m);
+    let g = world(&s);
+    let trace = g.root().join("strace.txt");
+    let mut args: Vec<String> = [
+        "-f",
+        "-qq",
+        "-y",
+        "-e",
+        "trace=syncfs,fsync,rename,renameat,renameat2",
+        "-o",
+    ]
+    .map(String::from)
+    .to_vec();
+    args.push(trace.display().to_string());
+    args.push(crate::support::cli::gvr_bin().to_string());
+    args.extend(["install", "1.22.6"].map(String::from));
+    let r = g.run_program("strace", &args);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_installed(&g, "1.22.6");
+    let text = std::fs::read_to_string(&trace).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let dest = g.version_dir("1.22.6").display().to_string();
+    let commit = lines
+        .iter()
+        .position(|l| l.contains("rename") && l.contains(&format!("\"{dest}\"")))
+        .unwrap_or_else(|| panic!("no rename into {dest} in the trace:\n{text}"));
+    let flushed = lines[..commit].iter().any(|l| {
+        (l.contains("syncfs(") || (l.contains("fsync(") && l.contains("VERSION>")))
+            && l.trim_end().ends_with("= 0")
+    });
+    assert!(
+        flushed,
+        "nothing flushed the stage before the commit rename:\n{text}"
+    );
+    let versions = g.versions_dir().display().to_string();
+    let synced = lines[commit..]
+        .iter()
+        .any(|l| l.contains("fsync(") && l.contains(&format!("<{versions}>")));
+    assert!(
+        synced,
+        "versions/ not fsync'd after the commit rename:\n{text}"
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // list, uninstall, list-remote
 
