@@ -1664,7 +1664,8 @@ fn pre_1_21_dot_zero_is_the_minors_first_release() {
 
 /// Durable before visible (DESIGN §6): traced with strace, the staged tree is flushed
 /// (one syncfs, or an fsync per file where syncfs is missing) before the rename into
-/// versions/, and versions/ itself is fsync'd after it. Skipped where strace is absent.
+/// versions/, and versions/ itself is fsync'd after it. Needs strace (.ci/run installs
+/// it); without it the test is skipped locally and fails in CI.
 #[cfg(target_os = "linux")]
 #[test]
 fn install_flushes_the_tree_before_the_commit_rename_and_versions_after() {
@@ -1673,6 +1674,10 @@ fn install_flushes_the_tree_before_the_commit_rename_and_versions_after() {
         .output()
         .is_ok_and(|o| o.status.success());
     if !have_strace {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "strace is required in CI (.ci/run installs it)"
+        );
         eprintln!("skipped: strace is not installed");
         return;
     }
