@@ -5,7 +5,8 @@
 //! small files and replaces itself with the SDK's binary. No argument parsing, no
 //! config, no network.
 
-#![cfg_attr(target_os = "linux", no_main)]
+// Not under `cargo test`: the test harness brings its own main.
+#![cfg_attr(all(target_os = "linux", not(test)), no_main)]
 
 mod auto_install;
 
@@ -22,7 +23,7 @@ use gvr::{GoVersion, GvrHome};
 // On Linux the shim skips std's runtime setup (its stack-guard probe reads
 // /proc/self/maps on every call) by providing the C `main` itself; std still captures
 // argv/environ through glibc's init hooks, and the tool we exec sets up its own process.
-#[cfg(target_os = "linux")]
+#[cfg(all(target_os = "linux", not(test)))]
 #[no_mangle]
 extern "C" fn main(
     _argc: std::ffi::c_int,
@@ -31,7 +32,7 @@ extern "C" fn main(
     shim_main().into()
 }
 
-#[cfg(not(target_os = "linux"))]
+#[cfg(any(not(target_os = "linux"), test))]
 fn main() -> std::process::ExitCode {
     std::process::ExitCode::from(shim_main())
 }

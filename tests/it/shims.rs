@@ -262,7 +262,14 @@ fn recursion_guard_stops_a_shim_that_finds_itself_as_system_go() {
     // A copy is a different file on PATH, but the copy finds itself when it runs.
     let copied = w.root.join("copied");
     std::fs::create_dir_all(&copied).unwrap();
-    std::fs::copy(&shim_bin, copied.join("go")).unwrap();
+    // `cp`, not fs::copy: a write fd open in this process can leak into a child another
+    // test thread forks at that moment, and exec of the copy then fails with ETXTBSY.
+    assert!(Command::new("cp")
+        .arg(&shim_bin)
+        .arg(copied.join("go"))
+        .status()
+        .unwrap()
+        .success());
     w.path = format!(
         "{}:{}:/usr/bin:/bin",
         w.home.join("shims").display(),
