@@ -29,7 +29,29 @@ extern "C" fn main(
     _argc: std::ffi::c_int,
     _argv: *const *const std::ffi::c_char,
 ) -> std::ffi::c_int {
+    open_missing_std_fds();
     shim_main().into()
+}
+
+/// What std's runtime setup does and `no_main` skips: a closed stdin, stdout or stderr
+/// is reopened on /dev/null, so that neither a file the shim opens nor one the tool
+/// opens after the exec lands on fd 1 or 2 and receives the tool's output.
+#[cfg(all(target_os = "linux", not(test)))]
+fn open_missing_std_fds() {
+    for fd in 0..3 {
+        // SAFETY: F_GETFD only queries the descriptor's flags.
+        if unsafe { libc::fcntl(fd, libc::F_GETFD) } != -1
+            || std::io::Error::last_os_error().raw_os_error() != Some(libc::EBADF)
+        {
+            continue;
+        }
+        // The lowest free descriptor is `fd` itself (the lower ones are open by now).
+        // SAFETY: a NUL-terminated path and plain flags.
+        if unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) } != fd {
+            // As std does: going on could write the tool's output into a random file.
+            std::process::abort();
+        }
+    }
 }
 
 #[cfg(any(not(target_os = "linux"), test))]
@@ -290,8 +312,12 @@ mod tests {
             .collect();
         assert_eq!(
             lines,
-            ["gvr = { path = \"..\", default-features = false }"],
-            "the shim links only gvr's lean core"
+            [
+                "gvr = { path = \"..\", default-features = false }",
+                "[target.'cfg(unix)'.dependencies]",
+                "libc = \"0.2\"",
+            ],
+            "the shim links only gvr's lean core (and libc, already in it via dirs)"
         );
     }
 }

@@ -20,11 +20,30 @@ pub struct World {
     pub env: Vec<(String, String)>,
 }
 
+/// The shim binary the tests run: `GVR_TEST_SHIM` when set (scripts/test points it at
+/// the static release build users install), else the debug build next to `gvr`.
+pub fn shim_bin() -> PathBuf {
+    match std::env::var_os("GVR_TEST_SHIM").filter(|v| !v.is_empty()) {
+        Some(p) => PathBuf::from(p),
+        None => Path::new(env!("CARGO_BIN_EXE_gvr")).with_file_name("gvr-shim"),
+    }
+}
+
 /// The shim binary is another package's: build it (a no-op when fresh) so tests never
-/// run a stale one. `gvr rehash` finds it next to the `gvr` binary.
+/// run a stale one. `gvr rehash` finds it next to the `gvr` binary; a `GVR_TEST_SHIM`
+/// is given to it as `GVR_SHIM_BIN` instead (see [`World::gvr`]).
 fn ensure_shim_built() {
     static BUILD: Once = Once::new();
     BUILD.call_once(|| {
+        if std::env::var_os("GVR_TEST_SHIM").is_some_and(|v| !v.is_empty()) {
+            let shim = shim_bin();
+            assert!(
+                shim.is_file(),
+                "GVR_TEST_SHIM={} does not exist",
+                shim.display()
+            );
+            return;
+        }
         let gvr = Path::new(env!("CARGO_BIN_EXE_gvr"));
         let mut cmd = Command::new(env!("CARGO"));
         cmd.args([
@@ -130,10 +149,11 @@ impl World {
     }
 
     pub fn gvr(&self, dir: &Path, args: &[&str]) -> Output {
-        self.cmd(env!("CARGO_BIN_EXE_gvr"), dir)
-            .args(args)
-            .output()
-            .unwrap()
+        let mut c = self.cmd(env!("CARGO_BIN_EXE_gvr"), dir);
+        if std::env::var_os("GVR_TEST_SHIM").is_some_and(|v| !v.is_empty()) {
+            c.env("GVR_SHIM_BIN", shim_bin());
+        }
+        c.args(args).output().unwrap()
     }
 
     /// Runs a shim by name through PATH, as a user's shell would.

@@ -7,14 +7,14 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::select::{ok, stderr, stdout, tool_env, World};
+use crate::select::{ok, shim_bin, stderr, stdout, tool_env, World};
 use crate::support::sdk::install_fake;
 
 #[test]
 fn rehash_links_the_shim_and_tracks_installed_versions() {
     let w = World::with_versions(&["1.21.13", "1.22.10"]);
     let shims = w.home.join("shims");
-    let shim_bin = Path::new(env!("CARGO_BIN_EXE_gvr")).with_file_name("gvr-shim");
+    let shim_bin = shim_bin();
     let ino = std::fs::metadata(&shim_bin).unwrap().ino();
     for name in ["go", "gofmt", "gopls", "go1.21.13", "go1.22.10"] {
         let m = std::fs::metadata(shims.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -187,6 +187,28 @@ fn gofmt_shim_and_missing_tools() {
     );
 }
 
+/// std's runtime reopens a closed stdin/stdout/stderr on /dev/null; the shim skips that
+/// runtime on Linux, so it must do it itself, or the tool starts with fd 1 closed and
+/// the first file it opens becomes its stdout.
+#[test]
+fn closed_std_fds_reach_the_tool_as_dev_null() {
+    let w = World::with_versions(&["1.22.10"]);
+    w.write("p/.go-version", "1.22.10\n");
+    let go = w.home.join("versions/1.22.10/bin/go");
+    std::fs::write(
+        &go,
+        "#!/bin/sh\nfor fd in 0 1 2; do echo \"fd$fd=$(readlink /proc/$$/fd/$fd || echo closed)\" >&3; done\n",
+    )
+    .unwrap();
+    // fd 3 carries the report; 0, 1 and 2 are closed before the shim runs.
+    let out = ok(w
+        .cmd("sh", &w.dir("p"))
+        .args(["-c", "exec 3>&1 <&- >&- 2>&-; go version"])
+        .output()
+        .unwrap());
+    assert_eq!(out, "fd0=/dev/null\nfd1=/dev/null\nfd2=/dev/null\n");
+}
+
 #[test]
 fn exit_code_passes_through() {
     let mut w = World::with_versions(&["1.22.10"]);
@@ -241,7 +263,7 @@ fn the_shim_execs_so_sigterm_reaches_the_tool() {
 #[test]
 fn recursion_guard_stops_a_shim_that_finds_itself_as_system_go() {
     let mut w = World::with_versions(&["1.22.10"]);
-    let shim_bin = Path::new(env!("CARGO_BIN_EXE_gvr")).with_file_name("gvr-shim");
+    let shim_bin = shim_bin();
     // A hard link of the shim named `go` elsewhere on PATH: the same file, refused at once.
     let linked = w.root.join("linked");
     std::fs::create_dir_all(&linked).unwrap();
