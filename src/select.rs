@@ -264,9 +264,9 @@ impl Here {
 
     /// `cwd` with the environment given by `env`.
     pub fn new(cwd: PathBuf, env: impl Fn(&str) -> Option<OsString>) -> Result<Here, SelectError> {
-        let files = ProjectFiles::scan(&cwd).map_err(|source| SelectError::Io {
-            path: cwd.clone(),
-            source,
+        let files = ProjectFiles::scan(&cwd).map_err(|e| SelectError::Io {
+            path: e.path,
+            source: e.source,
         })?;
         let gvr_version = env("GVR_VERSION")
             .map(|v| v.to_string_lossy().trim().to_string())

@@ -328,6 +328,23 @@ fn not_installed_error_names_version_origin_and_fix() {
 }
 
 #[test]
+fn an_unreadable_pin_in_a_parent_is_named() {
+    let w = World::with_versions(&["1.22.10"]);
+    let sub = w.dir("p/sub");
+    // Root reads any file: /proc/self/mem is a regular file whose read fails for all.
+    let pin = w.projects.join("p/.go-version");
+    std::os::unix::fs::symlink("/proc/self/mem", &pin).unwrap();
+    for out in [w.gvr(&sub, &["current"]), w.shim("go", &sub, &["version"])] {
+        assert_eq!(out.status.code(), Some(1));
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!("cannot read {}", pin.display())),
+            "{err}"
+        );
+    }
+}
+
+#[test]
 fn nothing_selected_is_a_clear_error() {
     let w = World::with_versions(&["1.22.10"]);
     let out = w.shim("go", &w.dir("p"), &["version"]);
