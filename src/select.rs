@@ -208,8 +208,6 @@ pub enum SelectError {
     BadPin { path: PathBuf, text: String },
     #[error("GVR_VERSION=`{text}` is not a Go version; set it to one like 1.22.10, or unset it")]
     BadEnv { text: String },
-    #[error("`{text}` is not a Go version (expected one like 1.22.10, 1.22, latest or system)")]
-    BadSpec { text: String },
     #[error("{} names no Go version; write one there (`gvr local 1.22.10`) or delete it", path.display())]
     EmptyPin { path: PathBuf },
     #[error("{origin} asks for the system go, but there is no `go` on PATH outside gvr's shims")]
@@ -308,13 +306,10 @@ pub fn select(home: &GvrHome, here: &Here) -> Result<Selection, SelectError> {
 pub fn select_with(
     home: &GvrHome,
     here: &Here,
-    override_spec: Option<&str>,
+    override_spec: Option<&VersionSpec>,
 ) -> Result<Selection, SelectError> {
-    if let Some(text) = override_spec {
-        let spec = text.parse().map_err(|_| SelectError::BadSpec {
-            text: text.to_string(),
-        })?;
-        return resolve(home, here, &spec, Origin::CommandLine);
+    if let Some(spec) = override_spec {
+        return resolve(home, here, spec, Origin::CommandLine);
     }
     if let Some(text) = &here.gvr_version {
         let spec = text

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use gvr::select::{select_with, Here};
 use gvr::toolchain::{EnvValue, Toolchain};
 use gvr::workspace::Workspace;
+use gvr::VersionSpec;
 
 use super::Ctx;
 
@@ -16,7 +17,7 @@ use super::Ctx;
 pub struct Args {
     /// Use this version instead of the one selected here (1.22.10, 1.22, latest, system)
     #[arg(long, value_name = "SPEC")]
-    pub version: Option<String>,
+    pub version: Option<VersionSpec>,
     /// The command and its arguments
     #[arg(
         required = true,
@@ -29,7 +30,7 @@ pub struct Args {
 
 pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<ExitCode> {
     let here = Here::from_process()?;
-    let selection = select_with(&ctx.home, &here, args.version.as_deref())?;
+    let selection = select_with(&ctx.home, &here, args.version.as_ref())?;
     let ws = Workspace::find(&ctx.home, &here, std::env::var_os("GVR_GOCACHE"));
     let toolchain = Toolchain::new(&ctx.home, selection);
     let vars = toolchain.env(&ws, |k| std::env::var_os(k))?;

@@ -442,7 +442,7 @@ fn local_and_global_write_show_and_unset() {
     assert!(stderr(&out)
         .contains("Go 1.23.4 is not installed; run `gvr install 1.23.4`, then `gvr local 1.23.4`"));
     let out = w.gvr(&p, &["local", "banana"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2), "a usage error");
     assert!(
         stderr(&out).contains("`banana` is not a Go version"),
         "{}",
@@ -465,6 +465,26 @@ fn local_and_global_write_show_and_unset() {
     ok(w.gvr(&p, &["global", "--unset"]));
     assert!(!w.home.join("version").exists());
     assert_eq!(w.gvr(&p, &["global"]).status.code(), Some(1));
+}
+
+#[test]
+fn bad_version_syntax_is_a_usage_error() {
+    let w = World::with_versions(&["1.22.10"]);
+    let p = w.dir("p");
+    for args in [
+        &["local", "1.22.x"][..],
+        &["global", "go1.22.10-custom"],
+        &["exec", "--version", "1.21.1rc", "--", "go", "version"],
+    ] {
+        let out = w.gvr(&p, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("is not a Go version"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert!(!p.join(".go-version").exists());
 }
 
 #[test]
