@@ -269,11 +269,13 @@ impl Here {
         let gvr_version = env("GVR_VERSION")
             .map(|v| v.to_string_lossy().trim().to_string())
             .filter(|v| !v.is_empty());
+        // A GOWORK an outer shim or `gvr exec` set for its workspace is not the user's.
+        let gowork = crate::toolchain::GvrSet::from_env(&env).users_own("GOWORK", env("GOWORK"));
         Ok(Here {
             cwd,
             files,
             gvr_version,
-            gowork: env("GOWORK"),
+            gowork,
             path: env("PATH"),
         })
     }

@@ -105,6 +105,72 @@ fn stale_goroot_is_overridden_and_user_settings_are_respected() {
     assert_eq!(env["GOBIN"], "/home/u/bin");
 }
 
+/// What a tool started in `dir` by `gvr exec` (or a shim) sees: its whole environment.
+fn exec_env(w: &World, dir: &Path) -> Vec<(String, String)> {
+    ok(w.gvr(dir, &["exec", "--", "env"]))
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+#[test]
+fn a_nested_shim_recomputes_what_an_outer_gvr_set() {
+    let w = World::with_versions(&["1.21.13", "1.22.10"]);
+    w.write("a/.go-version", "1.21.13\n");
+    w.write("a/go.work", "go 1.21\n");
+    w.write("b/.go-version", "1.22.10\n");
+    let b_work = w.write("b/go.work", "go 1.22\n");
+    w.write("c/.go-version", "1.22.10\n");
+    let outer = exec_env(&w, &w.dir("a/sub"));
+    // Another workspace's tool (e.g. gopls launched from a process started in `a`) runs
+    // the shim by its path, with everything gvr set for `a`.
+    let inner = |dir: &str, extra: &[(&str, &str)]| {
+        let out = Command::new(w.home.join("shims/go"))
+            .current_dir(w.dir(dir))
+            .env_clear()
+            .envs(outer.iter().cloned())
+            .envs(extra.iter().copied())
+            .arg("build")
+            .output()
+            .unwrap();
+        tool_env(&ok(out))
+    };
+    let alone = tool_env(&ok(w.shim("go", &w.dir("b"), &["build"])));
+    let env = inner("b", &[]);
+    assert_eq!(env["version"], "1.22.10");
+    assert_eq!(env["GOWORK"], b_work.display().to_string());
+    assert_eq!(env["GOCACHE"], alone["GOCACHE"]);
+    assert_ne!(
+        env["GOCACHE"],
+        tool_env(&ok(w.shim("go", &w.dir("a"), &["build"])))["GOCACHE"]
+    );
+    assert_eq!(env["GVR_GO_ORIGIN"], alone["GVR_GO_ORIGIN"]);
+    // No go.work in `c`: a's is removed, not kept.
+    assert_eq!(inner("c", &[])["GOWORK"], "<unset>");
+    // The user's own values still win, even over an outer gvr's marker.
+    let env = inner("b", &[("GOWORK", "off"), ("GOCACHE", "/my/cache")]);
+    assert_eq!(
+        (env["GOWORK"].as_str(), env["GOCACHE"].as_str()),
+        ("off", "/my/cache")
+    );
+
+    // The same through `eval "$(gvr env --shell)"` in a shell that then changes directory.
+    let script = format!(
+        "eval \"$({gvr} env --shell)\" && cd {b} && exec {shim} build",
+        gvr = env!("CARGO_BIN_EXE_gvr"),
+        b = w.dir("b").display(),
+        shim = w.home.join("shims/go").display()
+    );
+    let env = tool_env(&ok(w
+        .cmd("sh", &w.dir("a"))
+        .args(["-c", &script])
+        .output()
+        .unwrap()));
+    assert_eq!(env["GOWORK"], b_work.display().to_string());
+    assert_eq!(env["GOCACHE"], alone["GOCACHE"]);
+}
+
 #[test]
 fn go_env_w_settings_count_as_the_users() {
     let w = World::with_versions(&["1.22.10"]);
@@ -352,6 +418,8 @@ fn versioned_entry_runs_that_sdk_for_gotoolchain() {
     // GOROOT unset (here: stale, and the shim must not care).
     w.set("GOTOOLCHAIN", "go1.22.10");
     w.set("GOROOT", "/nonexistent");
+    w.set("GVR_GO_VERSION", "1.21.13");
+    w.set("GVR_GO_ORIGIN", "set by an outer shim");
     // Stock go execs the entry with its own argv, so argv[0] is `go`, not `go1.22.10`.
     let entry = w.home.join("shims/go1.22.10");
     let out = ok(w
@@ -366,6 +434,9 @@ fn versioned_entry_runs_that_sdk_for_gotoolchain() {
     assert_eq!(env["GOROOT"], sdk.display().to_string());
     assert!(env["PATH"].starts_with(&format!("{}:", sdk.join("bin").display())));
     assert_eq!(env["GOTOOLCHAIN"], "go1.22.10");
+    // Not the values of whatever ran it (a shim for the 1.21.13 project).
+    assert_eq!(env["GVR_GO_VERSION"], "1.22.10");
+    assert_eq!(env["GVR_GO_ORIGIN"], "run as go1.22.10");
     assert_eq!(
         ok(w.shim("go1.22.10", &w.dir("p"), &["version"])).trim(),
         "go version go1.22.10 linux/amd64"
