@@ -1,6 +1,8 @@
 //! An SDK ready to run: where its binaries are and the environment a tool gets
 //! (DESIGN §5). The shims and `gvr exec` build their commands here, so both behave alike.
 
+pub mod launch;
+
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -15,9 +15,9 @@ use std::path::Path;
 
 use gvr::exec::{exec, ExecError};
 use gvr::home::HomeError;
-use gvr::select::{select, Here, Origin, SelectError, Selected, Selection};
-use gvr::toolchain::{resolve_tool, EnvValue, Toolchain, ToolchainError};
-use gvr::workspace::Workspace;
+use gvr::select::{Here, Origin, SelectError, Selected, Selection};
+use gvr::toolchain::launch::prepare;
+use gvr::toolchain::{resolve_tool, Toolchain, ToolchainError};
 use gvr::{GoVersion, GvrHome};
 
 // On Linux the shim skips std's runtime setup (its stack-guard probe reads
@@ -136,28 +136,22 @@ fn run() -> Result<i32, Failure> {
     }
 
     let here = Here::from_process()?;
-    let selection = select_or_install(&home, &here)?;
-    let ws = Workspace::find(&home, &here, std::env::var_os("GVR_GOCACHE"));
-    let toolchain = Toolchain::new(&home, selection);
-    let program = match resolve_tool(&home, &toolchain, &tool) {
+    let launch = prepare(&home, &here, None, &|k| std::env::var_os(k), |spec| {
+        auto_install::install(&home, spec)
+    })?;
+    let toolchain = &launch.toolchain;
+    let program = match resolve_tool(&home, toolchain, &tool) {
         Err(ToolchainError::Gopls(e)) if auto_install::enabled() => match *e {
             gvr::gopls::GoplsError::NotBuilt { version, go, .. } => {
                 auto_install::run_gvr(&home, &gvr::gopls::install_args(&version, &go))?;
-                resolve_tool(&home, &toolchain, &tool)?
+                resolve_tool(&home, toolchain, &tool)?
             }
             other => return Err(ToolchainError::from(other).into()),
         },
         other => other?,
     };
     refuse_self(&program)?;
-    let vars = toolchain.env(&ws, |k| std::env::var_os(k))?;
-    if vars
-        .iter()
-        .any(|v| v.name == "GOCACHE" && matches!(v.value, EnvValue::Set(_)))
-    {
-        ws.mark_used();
-    }
-    Ok(exec(&mut Toolchain::command(&program, args, &vars))?)
+    Ok(exec(&mut Toolchain::command(&program, args, &launch.vars))?)
 }
 
 /// `go<version>` (what `GOTOOLCHAIN=go1.22.10` looks up on PATH): run exactly that
@@ -187,21 +181,6 @@ fn run_versioned(
     refuse_self(&program)?;
     let vars = toolchain.base_env(&|k| std::env::var_os(k))?;
     Ok(exec(&mut Toolchain::command(&program, args, &vars))?)
-}
-
-/// Selects, running `gvr install` first when the version is missing and
-/// `GVR_AUTO_INSTALL=1`.
-fn select_or_install(home: &GvrHome, here: &Here) -> Result<Selection, Failure> {
-    match select(home, here) {
-        Ok(s) => Ok(s),
-        Err(e) => match e.missing_spec() {
-            Some(spec) if auto_install::enabled() => {
-                auto_install::install(home, spec)?;
-                Ok(select(home, here)?)
-            }
-            _ => Err(e.into()),
-        },
-    }
 }
 
 /// The tool a shim stands for: the file name it was run as, without `.exe`.

@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Once;
 
+use crate::support::fixtures::MirrorBuilder;
 use crate::support::sdk::{install_fake, write_sdk_tree};
+use crate::support::server::Server;
 
 /// A hermetic gvr world: temp HOME, GVR_HOME, GVR_CACHE_DIR and a projects dir.
 pub struct World {
@@ -536,6 +538,41 @@ fn exec_uses_the_shim_env_and_passes_the_exit_code() {
     );
     let out = w.gvr(&p, &["exec", "--", "no-such-program"]);
     assert_eq!(out.status.code(), Some(127));
+}
+
+/// `gvr exec` runs the shims' own steps, GVR_AUTO_INSTALL included.
+#[test]
+fn exec_installs_a_missing_version_when_auto_install_is_on() {
+    let mirror = MirrorBuilder::new().sdks(&["1.21.13"]).build();
+    let server = Server::start(mirror.path());
+    let mut w = World::with_versions(&["1.22.10"]);
+    w.set("GVR_MIRROR", server.url());
+    w.write("p/.go-version", "1.21.13\n");
+    let p = w.dir("p");
+    let out = w.gvr(&p, &["exec", "--", "go", "version"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("run `gvr install 1.21.13`"),
+        "{}",
+        stderr(&out)
+    );
+
+    w.set("GVR_AUTO_INSTALL", "1");
+    let out = w.gvr(&p, &["exec", "--", "go", "version"]);
+    assert!(
+        ok(out.clone()).starts_with("go version go1.21.13 "),
+        "the install's output stays off stdout: {}",
+        stdout(&out)
+    );
+    assert!(
+        stderr(&out).contains("installed go1.21.13"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        w.home.join("shims/go1.21.13").is_file(),
+        "the shims were refreshed"
+    );
 }
 
 #[test]
