@@ -281,14 +281,18 @@ impl Here {
     }
 
     /// The go.work the go command would use here: GOWORK=off → none; an absolute GOWORK
-    /// that exists → it; empty/`auto` → the nearest go.work. A relative or missing
+    /// that exists → it (symlinks resolved); empty/`auto` → the nearest go.work. A relative or missing
     /// GOWORK yields none (the go command reports it itself).
     pub fn go_work(&self) -> Option<PathBuf> {
         match self.gowork.as_deref() {
             None => self.files.go_work.clone(),
             Some(v) if v.is_empty() || v == OsStr::new("auto") => self.files.go_work.clone(),
             Some(v) if v == OsStr::new("off") => None,
-            Some(v) => Some(PathBuf::from(v)).filter(|p| p.is_absolute() && p.is_file()),
+            // Resolved here, once: the workspace root and its cache id come from it.
+            Some(v) => Some(Path::new(v))
+                .filter(|p| p.is_absolute())
+                .and_then(|p| p.canonicalize().ok())
+                .filter(|p| p.is_file()),
         }
     }
 

@@ -150,7 +150,11 @@ fn run() -> Result<i32, Failure> {
         },
         other => other?,
     };
-    refuse_self(&program)?;
+    // Only a `go` found on PATH can be a copy of the shim; SDKs and gopls builds are
+    // gvr's own files.
+    if matches!(toolchain.selection.version, Selected::System(_)) {
+        refuse_self(&program)?;
+    }
     Ok(exec(&mut Toolchain::command(&program, args, &launch.vars))?)
 }
 
@@ -178,7 +182,6 @@ fn run_versioned(
     };
     let toolchain = Toolchain::new(home, selection);
     let program = resolve_tool(home, &toolchain, "go")?;
-    refuse_self(&program)?;
     let vars = toolchain.base_env(&|k| std::env::var_os(k))?;
     Ok(exec(&mut Toolchain::command(&program, args, &vars))?)
 }
