@@ -30,7 +30,7 @@ extern "C" fn main(
     _argv: *const *const std::ffi::c_char,
 ) -> std::ffi::c_int {
     open_missing_std_fds();
-    shim_main().into()
+    shim_main()
 }
 
 /// What std's runtime setup does and `no_main` skips: a closed stdin, stdout or stderr
@@ -55,20 +55,23 @@ fn open_missing_std_fds() {
 }
 
 #[cfg(any(not(target_os = "linux"), test))]
-fn main() -> std::process::ExitCode {
-    std::process::ExitCode::from(shim_main())
+fn main() {
+    // process::exit, not ExitCode: Windows exit codes are 32-bit (0xC000013A after
+    // Ctrl-C) and pass through whole.
+    std::process::exit(shim_main())
 }
 
-fn shim_main() -> u8 {
+/// The exit code: the tool's (Windows, where the shim waits for it) or the shim's own.
+fn shim_main() -> i32 {
     match run() {
-        Ok(code) => u8::try_from(code).unwrap_or(1),
+        Ok(code) => code,
         Err(f) => {
             // The shim is its own edge: no Printer here, just the conventional prefix.
             #[allow(clippy::print_stderr)]
             {
                 eprintln!("gvr: {}", f.message);
             }
-            f.code
+            i32::from(f.code)
         }
     }
 }
@@ -225,10 +228,12 @@ fn versioned_entry(tool: &str) -> Option<GoVersion> {
 #[cfg(unix)]
 fn refuse_self(program: &Path) -> Result<(), Failure> {
     use std::os::unix::fs::MetadataExt;
-    let (Ok(me), Ok(target)) = (
-        std::fs::metadata("/proc/self/exe"),
-        std::fs::metadata(program),
-    ) else {
+    // Linux: one stat through the kernel's link; elsewhere ask for the path first.
+    #[cfg(target_os = "linux")]
+    let me = std::fs::metadata("/proc/self/exe");
+    #[cfg(not(target_os = "linux"))]
+    let me = std::env::current_exe().and_then(std::fs::metadata);
+    let (Ok(me), Ok(target)) = (me, std::fs::metadata(program)) else {
         return Ok(());
     };
     if (me.dev(), me.ino()) == (target.dev(), target.ino()) {

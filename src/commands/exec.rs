@@ -52,7 +52,11 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<ExitCode> {
     // A bare name is looked up in the child's PATH, which starts with the SDK's bin.
     let mut cmd = Toolchain::command(program.as_ref(), rest, &launch.vars);
     match gvr::exec::exec(&mut cmd) {
-        Ok(code) => Ok(ExitCode::from(u8::try_from(code).unwrap_or(1))),
+        Ok(code) => match u8::try_from(code) {
+            Ok(code) => Ok(ExitCode::from(code)),
+            // Windows exit codes are 32-bit (0xC000013A after Ctrl-C): pass them whole.
+            Err(_) => std::process::exit(code),
+        },
         Err(e) => {
             let code = e.exit_code();
             super::report_error(&anyhow::Error::new(e));
