@@ -287,7 +287,7 @@ mod tests {
         .iter()
         .map(|p| root.join(p))
         .collect();
-        for dir in ["src/select", "src/gopls", "shims/src"] {
+        for dir in ["src/select", "src/toolchain", "src/gopls", "shims/src"] {
             for e in std::fs::read_dir(root.join(dir)).unwrap() {
                 sources.push(e.unwrap().path());
             }

@@ -51,8 +51,30 @@ mod imp {
 
     pub fn exec(cmd: &mut Command) -> std::io::Result<i32> {
         // No exec on Windows: run the tool as a child and pass its code through. The
-        // console delivers Ctrl-C to both processes, so the tool still sees it.
+        // console delivers Ctrl-C to both processes: the tool decides what it means,
+        // and this process must outlive it to hand back its exit code.
+        #[cfg(windows)]
+        ignore_ctrl_c()?;
         let status = cmd.status()?;
         Ok(status.code().unwrap_or(1))
+    }
+
+    /// A handler that reports Ctrl-C and Ctrl-Break as handled, as rustup's and cargo's
+    /// proxies install. Not `SetConsoleCtrlHandler(None, TRUE)`: that "ignore" flag is
+    /// inherited by the child, which would then ignore Ctrl-C too.
+    #[cfg(windows)]
+    fn ignore_ctrl_c() -> std::io::Result<()> {
+        // BOOL is an i32 in windows-sys.
+        unsafe extern "system" fn handled(_ctrl_type: u32) -> i32 {
+            1
+        }
+        // SAFETY: registers a handler that touches nothing; it lives as long as the
+        // process (a plain fn).
+        if unsafe { windows_sys::Win32::System::Console::SetConsoleCtrlHandler(Some(handled), 1) }
+            == 0
+        {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(())
     }
 }

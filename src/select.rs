@@ -208,8 +208,6 @@ pub enum SelectError {
     BadPin { path: PathBuf, text: String },
     #[error("GVR_VERSION=`{text}` is not a Go version; set it to one like 1.22.10, or unset it")]
     BadEnv { text: String },
-    #[error("`{text}` is not a Go version (expected one like 1.22.10, 1.22, latest or system)")]
-    BadSpec { text: String },
     #[error("{} names no Go version; write one there (`gvr local 1.22.10`) or delete it", path.display())]
     EmptyPin { path: PathBuf },
     #[error("{origin} asks for the system go, but there is no `go` on PATH outside gvr's shims")]
@@ -264,31 +262,37 @@ impl Here {
 
     /// `cwd` with the environment given by `env`.
     pub fn new(cwd: PathBuf, env: impl Fn(&str) -> Option<OsString>) -> Result<Here, SelectError> {
-        let files = ProjectFiles::scan(&cwd).map_err(|source| SelectError::Io {
-            path: cwd.clone(),
-            source,
+        let files = ProjectFiles::scan(&cwd).map_err(|e| SelectError::Io {
+            path: e.path,
+            source: e.source,
         })?;
         let gvr_version = env("GVR_VERSION")
             .map(|v| v.to_string_lossy().trim().to_string())
             .filter(|v| !v.is_empty());
+        // A GOWORK an outer shim or `gvr exec` set for its workspace is not the user's.
+        let gowork = crate::toolchain::GvrSet::from_env(&env).users_own("GOWORK", env("GOWORK"));
         Ok(Here {
             cwd,
             files,
             gvr_version,
-            gowork: env("GOWORK"),
+            gowork,
             path: env("PATH"),
         })
     }
 
     /// The go.work the go command would use here: GOWORK=off → none; an absolute GOWORK
-    /// that exists → it; empty/`auto` → the nearest go.work. A relative or missing
+    /// that exists → it (symlinks resolved); empty/`auto` → the nearest go.work. A relative or missing
     /// GOWORK yields none (the go command reports it itself).
     pub fn go_work(&self) -> Option<PathBuf> {
         match self.gowork.as_deref() {
             None => self.files.go_work.clone(),
             Some(v) if v.is_empty() || v == OsStr::new("auto") => self.files.go_work.clone(),
             Some(v) if v == OsStr::new("off") => None,
-            Some(v) => Some(PathBuf::from(v)).filter(|p| p.is_absolute() && p.is_file()),
+            // Resolved here, once: the workspace root and its cache id come from it.
+            Some(v) => Some(Path::new(v))
+                .filter(|p| p.is_absolute())
+                .and_then(|p| p.canonicalize().ok())
+                .filter(|p| p.is_file()),
         }
     }
 
@@ -308,13 +312,10 @@ pub fn select(home: &GvrHome, here: &Here) -> Result<Selection, SelectError> {
 pub fn select_with(
     home: &GvrHome,
     here: &Here,
-    override_spec: Option<&str>,
+    override_spec: Option<&VersionSpec>,
 ) -> Result<Selection, SelectError> {
-    if let Some(text) = override_spec {
-        let spec = text.parse().map_err(|_| SelectError::BadSpec {
-            text: text.to_string(),
-        })?;
-        return resolve(home, here, &spec, Origin::CommandLine);
+    if let Some(spec) = override_spec {
+        return resolve(home, here, spec, Origin::CommandLine);
     }
     if let Some(text) = &here.gvr_version {
         let spec = text

@@ -45,6 +45,8 @@ pub enum ShimError {
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct RehashReport {
     pub shims_dir: PathBuf,
+    /// The shim binary the entries link to (or copy).
+    pub shim_bin: PathBuf,
     /// Entry names written (tools and `go<version>` entries).
     pub written: Vec<String>,
     /// `go<version>` entries removed because that version is gone.
@@ -135,6 +137,7 @@ pub fn rehash(
 
     let mut report = RehashReport {
         shims_dir: dir.clone(),
+        shim_bin: shim_bin.to_path_buf(),
         ..RehashReport::default()
     };
     // Where the fast shim exists, it is what PATH finds for the tools, and the full shim

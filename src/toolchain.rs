@@ -1,6 +1,8 @@
 //! An SDK ready to run: where its binaries are and the environment a tool gets
 //! (DESIGN §5). The shims and `gvr exec` build their commands here, so both behave alike.
 
+pub mod launch;
+
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -15,6 +17,15 @@ pub const SHIM_DEPTH_VAR: &str = "GVR_SHIM_DEPTH";
 /// Legitimate nesting is shallow (the SDK's `bin` comes first on PATH, so `go` calling
 /// `go` never goes through a shim); this many shims in a row is a loop.
 pub const MAX_SHIM_DEPTH: u32 = 8;
+
+/// Lists the variables gvr itself set, with a fingerprint of each value, so a nested
+/// shim, `gvr exec` or `gvr env` recomputes them for its own directory instead of
+/// keeping an outer workspace's values as the user's. A value changed since (by the
+/// user) no longer matches its fingerprint and counts as the user's again.
+pub const GVR_SET_VAR: &str = "GVR_SET";
+
+/// The variables the marker tracks: the ones gvr keeps when the user set them.
+const TRACKED: [&str; 4] = ["GOROOT", "GOTOOLCHAIN", "GOWORK", "GOCACHE"];
 
 /// The tools gvr puts in its shims directory.
 pub const SHIMMED_TOOLS: [&str; 3] = ["go", "gofmt", "gopls"];
@@ -108,27 +119,46 @@ impl Toolchain {
         ws: &Workspace,
         current: impl Fn(&str) -> Option<OsString>,
     ) -> Result<Vec<EnvVar>, ToolchainError> {
-        let user = |k: &str| current(k).filter(|v| !v.is_empty());
-        let mut vars = self.base_env(&current)?;
+        let marker = GvrSet::from_env(&current);
+        let user = |k: &str| marker.users_own(k, current(k));
+        // A value an outer gvr set that no longer applies here is removed.
+        let inherited = |k: &str| current(k).is_some_and(|v| marker.set_by_gvr(k, &v));
+        let drop_inherited = |mut var: EnvVar| {
+            if var.value == EnvValue::Untouched && inherited(var.name) {
+                var.value = EnvValue::Unset;
+                var.why
+                    .push_str(" (removes the value gvr set for another workspace)");
+            }
+            var
+        };
+        let mut vars = self.core_env(&current, &marker)?;
         let saved = GoEnvFile::load(&current);
 
-        vars.push(match (user("GOTOOLCHAIN"), saved.get("GOTOOLCHAIN")) {
-            (Some(v), _) => EnvVar::kept("GOTOOLCHAIN", v, "set by you"),
-            (None, Some(_)) => saved.untouched("GOTOOLCHAIN"),
-            (None, None) => EnvVar::set(
-                "GOTOOLCHAIN",
-                "local",
-                "so go.mod cannot make go download another toolchain behind gvr's back",
-            ),
-        });
+        vars.push(drop_inherited(
+            match (user("GOTOOLCHAIN"), saved.get("GOTOOLCHAIN")) {
+                (Some(v), _) => EnvVar::kept("GOTOOLCHAIN", v, "set by you"),
+                (None, Some(_)) => saved.untouched("GOTOOLCHAIN"),
+                (None, None) => EnvVar::set(
+                    "GOTOOLCHAIN",
+                    "local",
+                    "so go.mod cannot make go download another toolchain behind gvr's back",
+                ),
+            },
+        ));
         match (user("GOWORK"), &ws.gowork) {
             (Some(v), _) => vars.push(EnvVar::kept("GOWORK", v, "set by you")),
             (None, Some(work)) => {
                 vars.push(EnvVar::set("GOWORK", work, "the go.work of this workspace"))
             }
+            (None, None) if inherited("GOWORK") => vars.push(EnvVar {
+                name: "GOWORK",
+                value: EnvValue::Unset,
+                why: "no go.work applies here (removes the one gvr set for another workspace)"
+                    .into(),
+            }),
             (None, None) => {}
         }
-        vars.push(match (user("GOCACHE"), ws.cache_policy) {
+        vars.push(drop_inherited(match (user("GOCACHE"), ws.cache_policy) {
             (Some(v), _) => EnvVar::kept("GOCACHE", v, "set by you"),
             (None, _) if saved.get("GOCACHE").is_some() => saved.untouched("GOCACHE"),
             (None, CachePolicy::Shared) => EnvVar {
@@ -141,31 +171,31 @@ impl Toolchain {
                 &ws.gocache,
                 format!("this workspace's cache (root {})", ws.root.display()),
             ),
-        });
-        let version = self
-            .version()
-            .map_or_else(|| "system".to_string(), |v| v.to_string());
-        vars.push(EnvVar::set(
-            "GVR_GO_VERSION",
-            version,
-            "the selected version",
-        ));
-        vars.push(EnvVar::set(
-            "GVR_GO_ORIGIN",
-            self.selection.origin.to_string(),
-            "why that version",
-        ));
+        }));
+        vars.extend(marker.next(&vars, &current));
         Ok(vars)
     }
 
-    /// The part of [`Toolchain::env`] a `go<version>` entry sets: GOROOT, PATH and the
-    /// recursion counter. Everything else was set by whatever ran it.
+    /// The part of [`Toolchain::env`] a `go<version>` entry sets: GOROOT, PATH, the
+    /// recursion counter and `GVR_GO_*`. Everything else was set by whatever ran it.
     pub fn base_env(
         &self,
         current: &impl Fn(&str) -> Option<OsString>,
     ) -> Result<Vec<EnvVar>, ToolchainError> {
+        let marker = GvrSet::from_env(current);
+        let mut vars = self.core_env(current, &marker)?;
+        vars.extend(marker.next(&vars, current));
+        Ok(vars)
+    }
+
+    /// GOROOT, PATH, the recursion counter, GVR_GO_VERSION and GVR_GO_ORIGIN.
+    fn core_env(
+        &self,
+        current: &impl Fn(&str) -> Option<OsString>,
+        marker: &GvrSet,
+    ) -> Result<Vec<EnvVar>, ToolchainError> {
         let depth = next_shim_depth(current(SHIM_DEPTH_VAR).as_deref())?;
-        let stale = current("GOROOT").filter(|v| !v.is_empty());
+        let stale = marker.users_own("GOROOT", current("GOROOT"));
         let goroot = match (&self.goroot, stale) {
             (Some(root), Some(old)) if Path::new(&old) != root => EnvVar::set(
                 "GOROOT",
@@ -194,6 +224,17 @@ impl Toolchain {
                 ),
             ),
             EnvVar::set(SHIM_DEPTH_VAR, depth.to_string(), "recursion guard"),
+            EnvVar::set(
+                "GVR_GO_VERSION",
+                self.version()
+                    .map_or_else(|| "system".to_string(), |v| v.to_string()),
+                "the selected version",
+            ),
+            EnvVar::set(
+                "GVR_GO_ORIGIN",
+                self.selection.origin.to_string(),
+                "why that version",
+            ),
         ])
     }
 
@@ -282,6 +323,88 @@ pub fn go_env_path(current: &impl Fn(&str) -> Option<OsString>) -> Option<PathBu
         Some(v) => Some(PathBuf::from(v)),
         None => dirs::config_dir().map(|d| d.join("go").join("env")),
     }
+}
+
+/// The parsed `GVR_SET` marker: `NAME:<fingerprint>,…` for each tracked variable gvr
+/// set (see [`GVR_SET_VAR`]).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct GvrSet {
+    entries: Vec<(String, u64)>,
+}
+
+impl GvrSet {
+    pub fn from_env(current: &impl Fn(&str) -> Option<OsString>) -> GvrSet {
+        let Some(value) = current(GVR_SET_VAR) else {
+            return GvrSet::default();
+        };
+        let entries = value
+            .to_string_lossy()
+            .split(',')
+            .filter_map(|item| {
+                let (name, hash) = item.split_once(':')?;
+                Some((name.to_string(), u64::from_str_radix(hash, 16).ok()?))
+            })
+            .collect();
+        GvrSet { entries }
+    }
+
+    /// Whether `name=value` is exactly what gvr set.
+    pub fn set_by_gvr(&self, name: &str, value: &OsStr) -> bool {
+        let fp = fingerprint(value);
+        self.entries.iter().any(|(n, h)| n == name && *h == fp)
+    }
+
+    /// `value` of `name` if it is the user's: not empty and not what gvr set.
+    pub fn users_own(&self, name: &str, value: Option<OsString>) -> Option<OsString> {
+        value.filter(|v| !v.is_empty() && !self.set_by_gvr(name, v))
+    }
+
+    /// The marker to export along with `vars`: the tracked variables they set, plus those
+    /// they leave alone that an outer gvr set and nobody changed.
+    fn next(&self, vars: &[EnvVar], current: &impl Fn(&str) -> Option<OsString>) -> Option<EnvVar> {
+        let mut text = String::new();
+        for name in TRACKED {
+            let fp = match vars.iter().find(|v| v.name == name) {
+                Some(EnvVar {
+                    value: EnvValue::Set(v),
+                    ..
+                }) => Some(fingerprint(v)),
+                Some(_) => None,
+                None => current(name)
+                    .filter(|v| self.set_by_gvr(name, v))
+                    .map(|v| fingerprint(&v)),
+            };
+            if let Some(fp) = fp {
+                if !text.is_empty() {
+                    text.push(',');
+                }
+                text.push_str(&format!("{name}:{fp:016x}"));
+            }
+        }
+        let why = "what gvr set, so a nested shim or `gvr exec` recomputes it instead of keeping it as yours";
+        if !text.is_empty() {
+            Some(EnvVar::set(GVR_SET_VAR, text, why))
+        } else if current(GVR_SET_VAR).is_some() {
+            Some(EnvVar {
+                name: GVR_SET_VAR,
+                value: EnvValue::Unset,
+                why: why.into(),
+            })
+        } else {
+            None
+        }
+    }
+}
+
+/// 64-bit FNV-1a: stable across builds (the marker may be written by `gvr` and read by
+/// a shim built apart from it), and cheap on the shim's path.
+fn fingerprint(value: &OsStr) -> u64 {
+    value
+        .as_encoded_bytes()
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325, |h, b| {
+            (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+        })
 }
 
 /// The settings saved with `go env -w` (`$GOENV`, default `<config dir>/go/env`): the
@@ -516,6 +639,53 @@ mod tests {
             env_of(&f, &[("GOENV", &goenv)])["GOTOOLCHAIN"],
             set("local")
         );
+    }
+
+    #[test]
+    fn values_an_outer_gvr_set_are_recomputed_not_kept() {
+        let f = fixture();
+        // What an outer shim in workspace `p` exported.
+        let mut outer: HashMap<String, OsString> =
+            f.tc.env(&f.ws, |k| (k == "GOENV").then(|| "off".into()))
+                .unwrap()
+                .into_iter()
+                .filter_map(|v| match v.value {
+                    EnvValue::Set(x) => Some((v.name.to_string(), x)),
+                    _ => None,
+                })
+                .collect();
+        outer.insert("GOENV".into(), "off".into());
+        assert!(outer[GVR_SET_VAR].to_str().unwrap().contains("GOWORK:"));
+        // An inner shim in workspace `q`, without a go.work, with the shared cache.
+        let mut q = f.ws.clone();
+        q.gowork = None;
+        q.cache_policy = CachePolicy::Shared;
+        let inner = |outer: &HashMap<String, OsString>| -> HashMap<&'static str, EnvVar> {
+            f.tc.env(&q, |k| outer.get(k).cloned())
+                .unwrap()
+                .into_iter()
+                .map(|v| (v.name, v))
+                .collect()
+        };
+        let e = inner(&outer);
+        assert_eq!(e["GOWORK"].value, EnvValue::Unset);
+        assert_eq!(e["GOCACHE"].value, EnvValue::Unset);
+        assert_eq!(e["GOTOOLCHAIN"].value, set("local"));
+        assert_eq!(e["GOROOT"].why, "the selected SDK");
+        assert_eq!(
+            e[GVR_SET_VAR].value,
+            set(format!(
+                "GOROOT:{:016x},GOTOOLCHAIN:{:016x}",
+                fingerprint(f.tc.goroot.as_ref().unwrap().as_os_str()),
+                fingerprint("local".as_ref())
+            ))
+        );
+        // A value the user changed since is theirs again.
+        outer.insert("GOWORK".into(), "off".into());
+        outer.insert("GOCACHE".into(), "/mine".into());
+        let e = inner(&outer);
+        assert_eq!(e["GOWORK"].value, EnvValue::Kept("off".into()));
+        assert_eq!(e["GOCACHE"].value, EnvValue::Kept("/mine".into()));
     }
 
     #[test]

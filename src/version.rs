@@ -108,11 +108,11 @@ impl FromStr for GoVersion {
         let mut rest = s;
 
         let major = take_int(&mut rest).ok_or_else(err)?;
-        let mut minor = 0;
+        let mut minor = None;
         let mut patch = None;
         if let Some(r) = rest.strip_prefix('.') {
             rest = r;
-            minor = take_int(&mut rest).ok_or_else(err)?;
+            minor = Some(take_int(&mut rest).ok_or_else(err)?);
             if let Some(r) = rest.strip_prefix('.') {
                 rest = r;
                 patch = Some(take_int(&mut rest).ok_or_else(err)?);
@@ -128,9 +128,12 @@ impl FromStr for GoVersion {
         } else {
             Some(take_int(&mut rest).ok_or_else(err)?)
         };
-        if !rest.is_empty() {
+        // gover's grammar: a prerelease follows major.minor only (`1.21rc1`, never
+        // `1.21.1rc1` or `1rc1`).
+        if !rest.is_empty() || (pre.is_some() && (minor.is_none() || patch.is_some())) {
             return Err(err());
         }
+        let minor = minor.unwrap_or(0);
         // Go only knows these kinds; anything else is a typo, not a release.
         if !matches!(kind.as_str(), "" | "alpha" | "beta" | "rc") {
             return Err(err());
@@ -321,7 +324,6 @@ mod tests {
             "1.9beta2",
             "1.21",
             "1",
-            "1.21.1rc1",
             "1.18alpha1",
         ] {
             assert!(s.parse::<GoVersion>().is_ok(), "{s}");
@@ -341,6 +343,9 @@ mod tests {
             "1.22.6-bigcorp",
             "1.21xx1",
             "1.21rc",
+            "1.21.1rc1",
+            "1.21.0beta2",
+            "1rc1",
             "v1.22.6",
             "latest",
         ] {

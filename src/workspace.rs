@@ -93,8 +93,15 @@ impl Workspace {
 
 /// `<root's name>-<first 12 hex digits of sha256(canonical root)>`: readable in
 /// `gvr cache list`, unique per path.
+///
+/// On Unix `root` must already be canonical, and is: it is derived from getcwd or from a
+/// GOWORK that [`Here::go_work`] resolved. Resolving it again would cost a syscall per
+/// path component on every shim call.
 pub fn workspace_id(root: &Path) -> String {
-    let canonical = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    #[cfg(unix)]
+    let canonical = root;
+    #[cfg(not(unix))]
+    let canonical = &root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let digest = Sha256::digest(canonical.as_os_str().as_encoded_bytes());
     let hash: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
     let name: String = canonical
@@ -267,6 +274,21 @@ mod tests {
             workspace_id(&r.join("we ird")).split('-').next(),
             Some("we_ird")
         );
+    }
+
+    /// The root is hashed as given (callers pass canonical paths), and a GOWORK the user
+    /// gives through a symlink is resolved once, where it is read.
+    #[cfg(unix)]
+    #[test]
+    fn ids_hash_the_path_as_given_and_user_gowork_is_resolved() {
+        let (_t, r, home) = setup();
+        write(&r.join("real/go.work"), "go 1.22\n");
+        std::os::unix::fs::symlink(r.join("real"), r.join("link")).unwrap();
+        assert_ne!(workspace_id(&r.join("link")), workspace_id(&r.join("real")));
+        let via_link = r.join("link/go.work");
+        let w = ws(&home, &r.join("p"), Some(via_link.to_str().unwrap()));
+        assert_eq!(w.root, r.join("real"));
+        assert_eq!(w.gocache, ws(&home, &r.join("real"), None).gocache);
     }
 
     #[test]

@@ -13,12 +13,9 @@ use crate::Failure;
 const GVR_BIN_FILE: &str = ".gvr-bin";
 
 pub fn enabled() -> bool {
-    std::env::var_os("GVR_AUTO_INSTALL").is_some_and(|v| {
-        matches!(
-            v.to_str().map(str::to_ascii_lowercase).as_deref(),
-            Some("1" | "true" | "yes")
-        )
-    })
+    gvr::toolchain::launch::auto_install_enabled(
+        std::env::var_os(gvr::toolchain::launch::AUTO_INSTALL_VAR).as_deref(),
+    )
 }
 
 /// The `gvr` to run: the one recorded by `gvr rehash`, else `gvr` on PATH.
@@ -30,30 +27,9 @@ fn gvr_binary(home: &GvrHome) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("gvr"))
 }
 
+/// Runs `gvr install <spec>`.
 pub fn install(home: &GvrHome, spec: &VersionSpec) -> Result<(), Failure> {
-    let gvr = gvr_binary(home);
-    let status = Command::new(&gvr)
-        .arg("install")
-        .arg(spec.to_string())
-        .stdin(Stdio::null())
-        .stdout(Stdio::from(std::io::stderr()))
-        .status()
-        .map_err(|e| {
-            Failure::new(
-                format!(
-                    "GVR_AUTO_INSTALL: cannot run `{} install {spec}`: {e}",
-                    gvr.display()
-                ),
-                1,
-            )
-        })?;
-    if !status.success() {
-        return Err(Failure::new(
-            format!("GVR_AUTO_INSTALL: `{} install {spec}` failed ({status}); fix the error above or run it yourself", gvr.display()),
-            1,
-        ));
-    }
-    Ok(())
+    run_gvr(home, &["install".to_string(), spec.to_string()])
 }
 
 /// Runs `gvr <args>` (e.g. the `gopls install` that builds a missing pinned gopls).

@@ -5,6 +5,7 @@
 //! small files and replaces itself with the SDK's binary. No argument parsing, no
 //! config, no network.
 
+// Not under `cargo test`: the test harness brings its own main.
 #![cfg_attr(all(target_os = "linux", not(test)), no_main)]
 
 mod auto_install;
@@ -14,9 +15,9 @@ use std::path::Path;
 
 use gvr::exec::{exec, ExecError};
 use gvr::home::HomeError;
-use gvr::select::{select, Here, Origin, SelectError, Selected, Selection};
-use gvr::toolchain::{resolve_tool, EnvValue, Toolchain, ToolchainError};
-use gvr::workspace::Workspace;
+use gvr::select::{Here, Origin, SelectError, Selected, Selection};
+use gvr::toolchain::launch::prepare;
+use gvr::toolchain::{resolve_tool, Toolchain, ToolchainError};
 use gvr::{GoVersion, GvrHome};
 
 // On Linux the shim skips std's runtime setup (its stack-guard probe reads
@@ -28,24 +29,49 @@ extern "C" fn main(
     _argc: std::ffi::c_int,
     _argv: *const *const std::ffi::c_char,
 ) -> std::ffi::c_int {
-    shim_main().into()
+    open_missing_std_fds();
+    shim_main()
 }
 
-#[cfg(not(all(target_os = "linux", not(test))))]
-fn main() -> std::process::ExitCode {
-    std::process::ExitCode::from(shim_main())
+/// What std's runtime setup does and `no_main` skips: a closed stdin, stdout or stderr
+/// is reopened on /dev/null, so that neither a file the shim opens nor one the tool
+/// opens after the exec lands on fd 1 or 2 and receives the tool's output.
+#[cfg(all(target_os = "linux", not(test)))]
+fn open_missing_std_fds() {
+    for fd in 0..3 {
+        // SAFETY: F_GETFD only queries the descriptor's flags.
+        if unsafe { libc::fcntl(fd, libc::F_GETFD) } != -1
+            || std::io::Error::last_os_error().raw_os_error() != Some(libc::EBADF)
+        {
+            continue;
+        }
+        // The lowest free descriptor is `fd` itself (the lower ones are open by now).
+        // SAFETY: a NUL-terminated path and plain flags.
+        if unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) } != fd {
+            // As std does: going on could write the tool's output into a random file.
+            std::process::abort();
+        }
+    }
 }
 
-fn shim_main() -> u8 {
+#[cfg(any(not(target_os = "linux"), test))]
+fn main() {
+    // process::exit, not ExitCode: Windows exit codes are 32-bit (0xC000013A after
+    // Ctrl-C) and pass through whole.
+    std::process::exit(shim_main())
+}
+
+/// The exit code: the tool's (Windows, where the shim waits for it) or the shim's own.
+fn shim_main() -> i32 {
     match run() {
-        Ok(code) => u8::try_from(code).unwrap_or(1),
+        Ok(code) => code,
         Err(f) => {
             // The shim is its own edge: no Printer here, just the conventional prefix.
             #[allow(clippy::print_stderr)]
             {
                 eprintln!("gvr: {}", f.message);
             }
-            f.code
+            i32::from(f.code)
         }
     }
 }
@@ -113,29 +139,27 @@ fn run() -> Result<i32, Failure> {
     }
 
     let here = Here::from_process()?;
-    let selection = select_or_install(&home, &here)?;
-    let ws = Workspace::find(&home, &here, std::env::var_os("GVR_GOCACHE"));
-    let toolchain = Toolchain::new(&home, selection);
-    let program = match resolve_tool(&home, &toolchain, &tool, &here.cwd) {
+    let launch = prepare(&home, &here, None, &|k| std::env::var_os(k), |spec| {
+        auto_install::install(&home, spec)
+    })?;
+    let toolchain = &launch.toolchain;
+    let program = match resolve_tool(&home, toolchain, &tool, &here.cwd) {
         Err(ToolchainError::Gopls(e)) if auto_install::enabled() => match *e {
             gvr::gopls::GoplsError::NotBuilt { version, go, .. } => {
                 auto_install::run_gvr(&home, &gvr::gopls::install_args(&version, &go))?;
-                resolve_tool(&home, &toolchain, &tool, &here.cwd)?
+                resolve_tool(&home, toolchain, &tool, &here.cwd)?
             }
             other => return Err(ToolchainError::from(other).into()),
         },
         other => other?,
     };
-    refuse_self(&home, &tool, &program)?;
-    let vars = toolchain.env(&ws, |k| std::env::var_os(k))?;
-    if vars
-        .iter()
-        .any(|v| v.name == "GOCACHE" && matches!(v.value, EnvValue::Set(_)))
-    {
-        ws.mark_used();
+    // Only a `go` found on PATH can be a copy of a shim; SDKs and gopls builds are
+    // gvr's own files.
+    if matches!(toolchain.selection.version, Selected::System(_)) {
+        refuse_self(&home, &tool, &program)?;
     }
-    record_decision(&home, &tool, &here, &toolchain, &program, &vars);
-    Ok(exec(&mut Toolchain::command(&program, args, &vars))?)
+    record_decision(&home, &tool, &here, toolchain, &program, &launch.vars);
+    Ok(exec(&mut Toolchain::command(&program, args, &launch.vars))?)
 }
 
 /// Leaves the decision for `gvr-shim-fast` to replay next time (see `gvr::decision`).
@@ -201,24 +225,8 @@ fn run_versioned(
     let toolchain = Toolchain::new(home, selection);
     // `go` needs no directory (only gopls pins do).
     let program = resolve_tool(home, &toolchain, "go", Path::new("."))?;
-    refuse_self(home, "go", &program)?;
     let vars = toolchain.base_env(&|k| std::env::var_os(k))?;
     Ok(exec(&mut Toolchain::command(&program, args, &vars))?)
-}
-
-/// Selects, running `gvr install` first when the version is missing and
-/// `GVR_AUTO_INSTALL=1`.
-fn select_or_install(home: &GvrHome, here: &Here) -> Result<Selection, Failure> {
-    match select(home, here) {
-        Ok(s) => Ok(s),
-        Err(e) => match e.missing_spec() {
-            Some(spec) if auto_install::enabled() => {
-                auto_install::install(home, spec)?;
-                Ok(select(home, here)?)
-            }
-            _ => Err(e.into()),
-        },
-    }
 }
 
 /// The tool a shim stands for: the file name it was run as, without `.exe`.
@@ -261,17 +269,20 @@ fn versioned_entry(tool: &str) -> Option<GoVersion> {
 #[cfg(unix)]
 fn refuse_self(home: &GvrHome, tool: &str, program: &Path) -> Result<(), Failure> {
     use std::os::unix::fs::MetadataExt;
+    // Linux: one stat through the kernel's link; elsewhere ask for the path first.
+    #[cfg(target_os = "linux")]
+    let me = std::fs::metadata("/proc/self/exe");
+    #[cfg(not(target_os = "linux"))]
+    let me = std::env::current_exe().and_then(std::fs::metadata);
     let Ok(target) = std::fs::metadata(program) else {
         return Ok(());
     };
-    let shims = [
-        Path::new("/proc/self/exe").to_path_buf(),
-        home.shims_dir().join(tool),
-    ];
-    let is_shim = shims
-        .iter()
-        .filter_map(|p| std::fs::metadata(p).ok())
-        .any(|me| (me.dev(), me.ino()) == (target.dev(), target.ino()));
+    // This binary, or the fast shim in front of it.
+    let front = std::fs::metadata(home.shims_dir().join(tool));
+    let is_shim = [me, front]
+        .into_iter()
+        .flatten()
+        .any(|m| (m.dev(), m.ino()) == (target.dev(), target.ino()));
     if is_shim {
         return Err(Failure::new(
             format!(
@@ -335,8 +346,12 @@ mod tests {
             .collect();
         assert_eq!(
             lines,
-            ["gvr = { path = \"..\", default-features = false }"],
-            "the shim links only gvr's lean core"
+            [
+                "gvr = { path = \"..\", default-features = false }",
+                "[target.'cfg(unix)'.dependencies]",
+                "libc = \"0.2\"",
+            ],
+            "the shim links only gvr's lean core (and libc, already in it via dirs)"
         );
     }
 }

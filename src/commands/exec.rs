@@ -4,9 +4,11 @@
 use std::ffi::OsString;
 use std::process::ExitCode;
 
-use gvr::select::{select_with, Here};
-use gvr::toolchain::{EnvValue, Toolchain};
-use gvr::workspace::Workspace;
+use anyhow::bail;
+use gvr::select::Here;
+use gvr::toolchain::launch::{prepare, AUTO_INSTALL_VAR};
+use gvr::toolchain::Toolchain;
+use gvr::VersionSpec;
 
 use super::Ctx;
 
@@ -16,7 +18,7 @@ use super::Ctx;
 pub struct Args {
     /// Use this version instead of the one selected here (1.22.10, 1.22, latest, system)
     #[arg(long, value_name = "SPEC")]
-    pub version: Option<String>,
+    pub version: Option<VersionSpec>,
     /// The command and its arguments
     #[arg(
         required = true,
@@ -29,21 +31,32 @@ pub struct Args {
 
 pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<ExitCode> {
     let here = Here::from_process()?;
-    let selection = select_with(&ctx.home, &here, args.version.as_deref())?;
-    let ws = Workspace::find(&ctx.home, &here, std::env::var_os("GVR_GOCACHE"));
-    let toolchain = Toolchain::new(&ctx.home, selection);
-    let vars = toolchain.env(&ws, |k| std::env::var_os(k))?;
-    if vars
-        .iter()
-        .any(|v| v.name == "GOCACHE" && matches!(v.value, EnvValue::Set(_)))
-    {
-        ws.mark_used();
-    }
+    // The shims' own steps; a missing version is installed in-process here.
+    let launch = prepare(
+        &ctx.home,
+        &here,
+        args.version.as_ref(),
+        &|k| std::env::var_os(k),
+        |spec| -> anyhow::Result<()> {
+            let opts = gvr::dist::InstallOptions {
+                force: false,
+                allow_unverified: false,
+            };
+            if !super::install::install_specs(ctx, std::slice::from_ref(spec), &opts)? {
+                bail!("{AUTO_INSTALL_VAR}: Go {spec} could not be installed (see above)");
+            }
+            Ok(())
+        },
+    )?;
     let (program, rest) = args.command.split_first().expect("clap requires a command");
     // A bare name is looked up in the child's PATH, which starts with the SDK's bin.
-    let mut cmd = Toolchain::command(program.as_ref(), rest, &vars);
+    let mut cmd = Toolchain::command(program.as_ref(), rest, &launch.vars);
     match gvr::exec::exec(&mut cmd) {
-        Ok(code) => Ok(ExitCode::from(u8::try_from(code).unwrap_or(1))),
+        Ok(code) => match u8::try_from(code) {
+            Ok(code) => Ok(ExitCode::from(code)),
+            // Windows exit codes are 32-bit (0xC000013A after Ctrl-C): pass them whole.
+            Err(_) => std::process::exit(code),
+        },
         Err(e) => {
             let code = e.exit_code();
             super::report_error(&anyhow::Error::new(e));

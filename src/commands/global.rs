@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use anyhow::bail;
+use gvr::VersionSpec;
 
 use super::local::{print_pin, resolve_or_install, unset, write_pin};
 use super::Ctx;
@@ -11,7 +12,7 @@ use super::Ctx;
 pub struct Args {
     /// The default version: 1.22.10, 1.22 (newest installed 1.22.x), latest or system.
     /// Without it, print the global default and its file
-    pub spec: Option<String>,
+    pub spec: Option<VersionSpec>,
     /// Remove the global default (the system go applies where nothing is pinned)
     #[arg(long, conflicts_with = "spec")]
     pub unset: bool,

@@ -13,7 +13,7 @@ use super::Ctx;
 pub struct Args {
     /// The version to pin: 1.22.10, 1.22 (newest installed 1.22.x), latest or system.
     /// Without it, print the version pinned here and its file
-    pub spec: Option<String>,
+    pub spec: Option<VersionSpec>,
     /// Remove the .go-version file of the current directory
     #[arg(long, conflicts_with = "spec")]
     pub unset: bool,
@@ -67,12 +67,15 @@ pub fn print_pin(ctx: &Ctx, text: &str, path: &Path) {
 
 /// The text to write for `spec`: an installed exact version (a prefix or `latest`
 /// becomes the newest installed match) or `system`.
-pub fn resolve_for_pin(home: &GvrHome, spec: &str, command: &str) -> anyhow::Result<String> {
-    let parsed: VersionSpec = spec.parse()?;
+pub fn resolve_for_pin(
+    home: &GvrHome,
+    parsed: &VersionSpec,
+    command: &str,
+) -> anyhow::Result<String> {
     let installed = home
         .installed_versions()
         .with_context(|| format!("cannot list {}", home.versions_dir().display()))?;
-    let chosen: Option<&GoVersion> = match &parsed {
+    let chosen: Option<&GoVersion> = match parsed {
         VersionSpec::System => {
             if find_system_go(home, std::env::var_os("PATH").as_deref()).is_none() {
                 bail!("there is no `go` on PATH outside gvr's shims to pin as `system`");
@@ -94,19 +97,18 @@ pub fn resolve_for_pin(home: &GvrHome, spec: &str, command: &str) -> anyhow::Res
 /// matches.
 pub fn resolve_or_install(
     ctx: &Ctx,
-    spec: &str,
+    spec: &VersionSpec,
     command: &str,
     install: bool,
 ) -> anyhow::Result<String> {
     match resolve_for_pin(&ctx.home, spec, command) {
         Err(_) if install => {
-            let parsed: VersionSpec = spec.parse()?;
             let opts = gvr::dist::InstallOptions {
                 force: false,
                 allow_unverified: false,
             };
-            if !super::install::install_specs(ctx, std::slice::from_ref(&parsed), &opts)? {
-                bail!("Go {parsed} was not pinned because it could not be installed");
+            if !super::install::install_specs(ctx, std::slice::from_ref(spec), &opts)? {
+                bail!("Go {spec} was not pinned because it could not be installed");
             }
             resolve_for_pin(&ctx.home, spec, command)
         }

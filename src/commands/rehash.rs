@@ -2,18 +2,13 @@
 
 use std::process::ExitCode;
 
-use anyhow::Context;
-use gvr::shims::{find_shim_binary, rehash};
-
 use super::Ctx;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {}
 
 pub fn run(ctx: &Ctx, _args: Args) -> anyhow::Result<ExitCode> {
-    let shim = find_shim_binary()?;
-    let gvr = std::env::current_exe().context("cannot find the running gvr binary")?;
-    let report = rehash(&ctx.home, &shim, Some(&gvr))?;
+    let report = gvr::shims::refresh(&ctx.home)?;
     let how = if report.copied {
         "copies of"
     } else {
@@ -23,7 +18,7 @@ pub fn run(ctx: &Ctx, _args: Args) -> anyhow::Result<ExitCode> {
         "Wrote {} shims in {} ({how} {}): {}",
         report.written.len(),
         report.shims_dir.display(),
-        shim.display(),
+        report.shim_bin.display(),
         report.written.join(" ")
     ));
     if !report.removed.is_empty() {

@@ -248,10 +248,7 @@ mod tests {
         let idx = Index::parse(SAMPLE.as_bytes()).unwrap();
         let vs: Vec<String> = idx.versions().map(|v| v.to_string()).collect();
         // Order is by Go's rules, not the file's.
-        assert_eq!(
-            vs,
-            ["1.23rc1", "1.22.10", "1.22.6", "1.21.13", "1.9.2rc2", "1.4.2"]
-        );
+        assert_eq!(vs, ["1.23rc1", "1.22.10", "1.22.6", "1.21.13", "1.4.2"]);
         let bad = Index::parse(br#"[{"version": "weekly.2011-01-01", "files": []}]"#).unwrap();
         assert_eq!(
             bad.versions().count(),

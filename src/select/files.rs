@@ -32,6 +32,23 @@ pub struct PinFile {
     pub text: Option<String>,
 }
 
+/// A file the walk found but could not read (named, so the error points at it rather
+/// than at the directory the walk started from).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read {}", path.display())]
+pub struct UnreadableFile {
+    pub path: PathBuf,
+    #[source]
+    pub source: io::Error,
+}
+
+fn read_pin(path: &Path) -> Result<String, UnreadableFile> {
+    read_small(path).map_err(|source| UnreadableFile {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
 /// What one walk up from a directory found: the nearest pin file and the nearest
 /// go.work and go.mod (regardless of GOWORK; callers apply it).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -45,7 +62,7 @@ impl ProjectFiles {
     /// Walks from `dir` up to the filesystem root. A `.tool-versions` without a Go line
     /// does not stop the search for a pin (asdf's rule); an empty `.go-version` does,
     /// so that it is reported instead of silently skipped.
-    pub fn scan(dir: &Path) -> io::Result<ProjectFiles> {
+    pub fn scan(dir: &Path) -> Result<ProjectFiles, UnreadableFile> {
         let mut found = ProjectFiles::default();
         for d in dir.ancestors() {
             if found.pin.is_none() {
@@ -66,9 +83,9 @@ impl ProjectFiles {
 }
 
 /// The pin file in exactly `dir`, if any: `.go-version` wins over `.tool-versions`.
-pub fn pin_in(dir: &Path) -> io::Result<Option<PinFile>> {
+pub fn pin_in(dir: &Path) -> Result<Option<PinFile>, UnreadableFile> {
     if let Some(path) = regular_file(dir.join(GO_VERSION_FILE)) {
-        let text = read_small(&path)?;
+        let text = read_pin(&path)?;
         return Ok(Some(PinFile {
             kind: PinKind::GoVersion,
             text: parse_go_version(&text),
@@ -76,7 +93,7 @@ pub fn pin_in(dir: &Path) -> io::Result<Option<PinFile>> {
         }));
     }
     if let Some(path) = regular_file(dir.join(TOOL_VERSIONS_FILE)) {
-        let text = read_small(&path)?;
+        let text = read_pin(&path)?;
         if let Some(v) = parse_tool_versions(&text) {
             return Ok(Some(PinFile {
                 kind: PinKind::ToolVersions,
@@ -276,6 +293,20 @@ mod tests {
         let pin = ProjectFiles::scan(&sub).unwrap().pin.unwrap();
         assert_eq!(pin.kind, PinKind::ToolVersions);
         assert_eq!(pin.text.as_deref(), Some("1.21.13"));
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn an_unreadable_pin_is_named_in_the_error() {
+        let t = tempfile::tempdir().unwrap();
+        let sub = t.path().join("a/b");
+        std::fs::create_dir_all(&sub).unwrap();
+        // Root reads any file, so use one whose read fails for everyone: /proc/self/mem
+        // is a regular file that gives EIO at offset 0.
+        let pin = t.path().join("a").join(TOOL_VERSIONS_FILE);
+        std::os::unix::fs::symlink("/proc/self/mem", &pin).unwrap();
+        let err = ProjectFiles::scan(&sub).unwrap_err();
+        assert_eq!(err.path, pin);
     }
 
     #[test]

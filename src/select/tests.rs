@@ -402,7 +402,7 @@ fn system_default_is_raised_when_its_version_is_known() {
 fn command_line_override_beats_everything() {
     let mut w = World::new(&["1.21.13", "1.22.10"]);
     w.set("GVR_VERSION", "1.21.13");
-    let s = select_with(&w.home, &w.here("p"), Some("1.22")).unwrap();
+    let s = select_with(&w.home, &w.here("p"), Some(&"1.22".parse().unwrap())).unwrap();
     assert_eq!(s.version, Selected::Version(v("1.22.10")));
     assert_eq!(s.origin.to_string(), "set by --version");
 }

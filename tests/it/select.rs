@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Once;
 
+use crate::support::fixtures::MirrorBuilder;
 use crate::support::sdk::{install_fake, write_sdk_tree};
+use crate::support::server::Server;
 
 /// A hermetic gvr world: temp HOME, GVR_HOME, GVR_CACHE_DIR and a projects dir.
 pub struct World {
@@ -20,11 +22,30 @@ pub struct World {
     pub env: Vec<(String, String)>,
 }
 
+/// The shim binary the tests run: `GVR_TEST_SHIM` when set (scripts/test points it at
+/// the static release build users install), else the debug build next to `gvr`.
+pub fn shim_bin() -> PathBuf {
+    match std::env::var_os("GVR_TEST_SHIM").filter(|v| !v.is_empty()) {
+        Some(p) => PathBuf::from(p),
+        None => Path::new(env!("CARGO_BIN_EXE_gvr")).with_file_name("gvr-shim"),
+    }
+}
+
 /// The shim binary is another package's: build it (a no-op when fresh) so tests never
-/// run a stale one. `gvr rehash` finds it next to the `gvr` binary.
+/// run a stale one. `gvr rehash` finds it next to the `gvr` binary; a `GVR_TEST_SHIM`
+/// is given to it as `GVR_SHIM_BIN` instead (see [`World::gvr`]).
 fn ensure_shim_built() {
     static BUILD: Once = Once::new();
     BUILD.call_once(|| {
+        if std::env::var_os("GVR_TEST_SHIM").is_some_and(|v| !v.is_empty()) {
+            let shim = shim_bin();
+            assert!(
+                shim.is_file(),
+                "GVR_TEST_SHIM={} does not exist",
+                shim.display()
+            );
+            return;
+        }
         let gvr = Path::new(env!("CARGO_BIN_EXE_gvr"));
         let mut cmd = Command::new(env!("CARGO"));
         cmd.args([
@@ -130,10 +151,11 @@ impl World {
     }
 
     pub fn gvr(&self, dir: &Path, args: &[&str]) -> Output {
-        self.cmd(env!("CARGO_BIN_EXE_gvr"), dir)
-            .args(args)
-            .output()
-            .unwrap()
+        let mut c = self.cmd(env!("CARGO_BIN_EXE_gvr"), dir);
+        if std::env::var_os("GVR_TEST_SHIM").is_some_and(|v| !v.is_empty()) {
+            c.env("GVR_SHIM_BIN", shim_bin());
+        }
+        c.args(args).output().unwrap()
     }
 
     /// Runs a shim by name through PATH, as a user's shell would.
@@ -308,6 +330,23 @@ fn not_installed_error_names_version_origin_and_fix() {
 }
 
 #[test]
+fn an_unreadable_pin_in_a_parent_is_named() {
+    let w = World::with_versions(&["1.22.10"]);
+    let sub = w.dir("p/sub");
+    // Root reads any file: /proc/self/mem is a regular file whose read fails for all.
+    let pin = w.projects.join("p/.go-version");
+    std::os::unix::fs::symlink("/proc/self/mem", &pin).unwrap();
+    for out in [w.gvr(&sub, &["current"]), w.shim("go", &sub, &["version"])] {
+        assert_eq!(out.status.code(), Some(1));
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!("cannot read {}", pin.display())),
+            "{err}"
+        );
+    }
+}
+
+#[test]
 fn nothing_selected_is_a_clear_error() {
     let w = World::with_versions(&["1.22.10"]);
     let out = w.shim("go", &w.dir("p"), &["version"]);
@@ -405,7 +444,7 @@ fn local_and_global_write_show_and_unset() {
     assert!(stderr(&out)
         .contains("Go 1.23.4 is not installed; run `gvr install 1.23.4`, then `gvr local 1.23.4`"));
     let out = w.gvr(&p, &["local", "banana"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2), "a usage error");
     assert!(
         stderr(&out).contains("`banana` is not a Go version"),
         "{}",
@@ -428,6 +467,26 @@ fn local_and_global_write_show_and_unset() {
     ok(w.gvr(&p, &["global", "--unset"]));
     assert!(!w.home.join("version").exists());
     assert_eq!(w.gvr(&p, &["global"]).status.code(), Some(1));
+}
+
+#[test]
+fn bad_version_syntax_is_a_usage_error() {
+    let w = World::with_versions(&["1.22.10"]);
+    let p = w.dir("p");
+    for args in [
+        &["local", "1.22.x"][..],
+        &["global", "go1.22.10-custom"],
+        &["exec", "--version", "1.21.1rc", "--", "go", "version"],
+    ] {
+        let out = w.gvr(&p, args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("is not a Go version"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert!(!p.join(".go-version").exists());
 }
 
 #[test]
@@ -479,6 +538,41 @@ fn exec_uses_the_shim_env_and_passes_the_exit_code() {
     );
     let out = w.gvr(&p, &["exec", "--", "no-such-program"]);
     assert_eq!(out.status.code(), Some(127));
+}
+
+/// `gvr exec` runs the shims' own steps, GVR_AUTO_INSTALL included.
+#[test]
+fn exec_installs_a_missing_version_when_auto_install_is_on() {
+    let mirror = MirrorBuilder::new().sdks(&["1.21.13"]).build();
+    let server = Server::start(mirror.path());
+    let mut w = World::with_versions(&["1.22.10"]);
+    w.set("GVR_MIRROR", server.url());
+    w.write("p/.go-version", "1.21.13\n");
+    let p = w.dir("p");
+    let out = w.gvr(&p, &["exec", "--", "go", "version"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("run `gvr install 1.21.13`"),
+        "{}",
+        stderr(&out)
+    );
+
+    w.set("GVR_AUTO_INSTALL", "1");
+    let out = w.gvr(&p, &["exec", "--", "go", "version"]);
+    assert!(
+        ok(out.clone()).starts_with("go version go1.21.13 "),
+        "the install's output stays off stdout: {}",
+        stdout(&out)
+    );
+    assert!(
+        stderr(&out).contains("installed go1.21.13"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        w.home.join("shims/go1.21.13").is_file(),
+        "the shims were refreshed"
+    );
 }
 
 #[test]

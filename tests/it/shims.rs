@@ -7,14 +7,14 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::select::{ok, stderr, stdout, tool_env, World};
+use crate::select::{ok, shim_bin, stderr, stdout, tool_env, World};
 use crate::support::sdk::install_fake;
 
 #[test]
 fn rehash_links_the_shim_and_tracks_installed_versions() {
     let w = World::with_versions(&["1.21.13", "1.22.10"]);
     let shims = w.home.join("shims");
-    let shim_bin = Path::new(env!("CARGO_BIN_EXE_gvr")).with_file_name("gvr-shim");
+    let shim_bin = shim_bin();
     let fast_bin = shim_bin.with_file_name("gvr-shim-fast");
     let ino = |p: &Path| {
         std::fs::metadata(p)
@@ -127,6 +127,72 @@ fn stale_goroot_is_overridden_and_user_settings_are_respected() {
     assert_eq!(env["GOBIN"], "/home/u/bin");
 }
 
+/// What a tool started in `dir` by `gvr exec` (or a shim) sees: its whole environment.
+fn exec_env(w: &World, dir: &Path) -> Vec<(String, String)> {
+    ok(w.gvr(dir, &["exec", "--", "env"]))
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+#[test]
+fn a_nested_shim_recomputes_what_an_outer_gvr_set() {
+    let w = World::with_versions(&["1.21.13", "1.22.10"]);
+    w.write("a/.go-version", "1.21.13\n");
+    w.write("a/go.work", "go 1.21\n");
+    w.write("b/.go-version", "1.22.10\n");
+    let b_work = w.write("b/go.work", "go 1.22\n");
+    w.write("c/.go-version", "1.22.10\n");
+    let outer = exec_env(&w, &w.dir("a/sub"));
+    // Another workspace's tool (e.g. gopls launched from a process started in `a`) runs
+    // the shim by its path, with everything gvr set for `a`.
+    let inner = |dir: &str, extra: &[(&str, &str)]| {
+        let out = Command::new(w.home.join("shims/go"))
+            .current_dir(w.dir(dir))
+            .env_clear()
+            .envs(outer.iter().cloned())
+            .envs(extra.iter().copied())
+            .arg("build")
+            .output()
+            .unwrap();
+        tool_env(&ok(out))
+    };
+    let alone = tool_env(&ok(w.shim("go", &w.dir("b"), &["build"])));
+    let env = inner("b", &[]);
+    assert_eq!(env["version"], "1.22.10");
+    assert_eq!(env["GOWORK"], b_work.display().to_string());
+    assert_eq!(env["GOCACHE"], alone["GOCACHE"]);
+    assert_ne!(
+        env["GOCACHE"],
+        tool_env(&ok(w.shim("go", &w.dir("a"), &["build"])))["GOCACHE"]
+    );
+    assert_eq!(env["GVR_GO_ORIGIN"], alone["GVR_GO_ORIGIN"]);
+    // No go.work in `c`: a's is removed, not kept.
+    assert_eq!(inner("c", &[])["GOWORK"], "<unset>");
+    // The user's own values still win, even over an outer gvr's marker.
+    let env = inner("b", &[("GOWORK", "off"), ("GOCACHE", "/my/cache")]);
+    assert_eq!(
+        (env["GOWORK"].as_str(), env["GOCACHE"].as_str()),
+        ("off", "/my/cache")
+    );
+
+    // The same through `eval "$(gvr env --shell)"` in a shell that then changes directory.
+    let script = format!(
+        "eval \"$({gvr} env --shell)\" && cd {b} && exec {shim} build",
+        gvr = env!("CARGO_BIN_EXE_gvr"),
+        b = w.dir("b").display(),
+        shim = w.home.join("shims/go").display()
+    );
+    let env = tool_env(&ok(w
+        .cmd("sh", &w.dir("a"))
+        .args(["-c", &script])
+        .output()
+        .unwrap()));
+    assert_eq!(env["GOWORK"], b_work.display().to_string());
+    assert_eq!(env["GOCACHE"], alone["GOCACHE"]);
+}
+
 #[test]
 fn go_env_w_settings_count_as_the_users() {
     let w = World::with_versions(&["1.22.10"]);
@@ -209,6 +275,28 @@ fn gofmt_shim_and_missing_tools() {
     );
 }
 
+/// std's runtime reopens a closed stdin/stdout/stderr on /dev/null; the shim skips that
+/// runtime on Linux, so it must do it itself, or the tool starts with fd 1 closed and
+/// the first file it opens becomes its stdout.
+#[test]
+fn closed_std_fds_reach_the_tool_as_dev_null() {
+    let w = World::with_versions(&["1.22.10"]);
+    w.write("p/.go-version", "1.22.10\n");
+    let go = w.home.join("versions/1.22.10/bin/go");
+    std::fs::write(
+        &go,
+        "#!/bin/sh\nfor fd in 0 1 2; do echo \"fd$fd=$(readlink /proc/$$/fd/$fd || echo closed)\" >&3; done\n",
+    )
+    .unwrap();
+    // fd 3 carries the report; 0, 1 and 2 are closed before the shim runs.
+    let out = ok(w
+        .cmd("sh", &w.dir("p"))
+        .args(["-c", "exec 3>&1 <&- >&- 2>&-; go version"])
+        .output()
+        .unwrap());
+    assert_eq!(out, "fd0=/dev/null\nfd1=/dev/null\nfd2=/dev/null\n");
+}
+
 #[test]
 fn exit_code_passes_through() {
     let mut w = World::with_versions(&["1.22.10"]);
@@ -263,7 +351,7 @@ fn the_shim_execs_so_sigterm_reaches_the_tool() {
 #[test]
 fn recursion_guard_stops_a_shim_that_finds_itself_as_system_go() {
     let mut w = World::with_versions(&["1.22.10"]);
-    let shim_bin = Path::new(env!("CARGO_BIN_EXE_gvr")).with_file_name("gvr-shim");
+    let shim_bin = shim_bin();
     // A hard link of the shim named `go` elsewhere on PATH: the same file, refused at once.
     let linked = w.root.join("linked");
     std::fs::create_dir_all(&linked).unwrap();
@@ -284,7 +372,14 @@ fn recursion_guard_stops_a_shim_that_finds_itself_as_system_go() {
     // A copy is a different file on PATH, but the copy finds itself when it runs.
     let copied = w.root.join("copied");
     std::fs::create_dir_all(&copied).unwrap();
-    std::fs::copy(&shim_bin, copied.join("go")).unwrap();
+    // `cp`, not fs::copy: a write fd open in this process can leak into a child another
+    // test thread forks at that moment, and exec of the copy then fails with ETXTBSY.
+    assert!(Command::new("cp")
+        .arg(&shim_bin)
+        .arg(copied.join("go"))
+        .status()
+        .unwrap()
+        .success());
     w.path = format!(
         "{}:{}:/usr/bin:/bin",
         w.home.join("shims").display(),
@@ -345,6 +440,8 @@ fn versioned_entry_runs_that_sdk_for_gotoolchain() {
     // GOROOT unset (here: stale, and the shim must not care).
     w.set("GOTOOLCHAIN", "go1.22.10");
     w.set("GOROOT", "/nonexistent");
+    w.set("GVR_GO_VERSION", "1.21.13");
+    w.set("GVR_GO_ORIGIN", "set by an outer shim");
     // Stock go execs the entry with its own argv, so argv[0] is `go`, not `go1.22.10`.
     let entry = w.home.join("shims/go1.22.10");
     let out = ok(w
@@ -359,6 +456,9 @@ fn versioned_entry_runs_that_sdk_for_gotoolchain() {
     assert_eq!(env["GOROOT"], sdk.display().to_string());
     assert!(env["PATH"].starts_with(&format!("{}:", sdk.join("bin").display())));
     assert_eq!(env["GOTOOLCHAIN"], "go1.22.10");
+    // Not the values of whatever ran it (a shim for the 1.21.13 project).
+    assert_eq!(env["GVR_GO_VERSION"], "1.22.10");
+    assert_eq!(env["GVR_GO_ORIGIN"], "run as go1.22.10");
     assert_eq!(
         ok(w.shim("go1.22.10", &w.dir("p"), &["version"])).trim(),
         "go version go1.22.10 linux/amd64"
