@@ -36,7 +36,6 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
 #[derive(Debug)]
 pub struct FileLock {
     _file: File,
-    path: PathBuf,
 }
 
 impl FileLock {
@@ -58,14 +57,7 @@ impl FileLock {
             }
             Err(std::fs::TryLockError::Error(e)) => return Err(e),
         }
-        Ok(FileLock {
-            _file: file,
-            path: path.to_path_buf(),
-        })
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
+        Ok(FileLock { _file: file })
     }
 }
 

@@ -94,9 +94,6 @@ impl GvrHome {
     pub fn global_version_file(&self) -> PathBuf {
         self.root.join("version")
     }
-    pub fn cache_root(&self) -> &Path {
-        &self.cache
-    }
     pub fn gocache_root(&self) -> PathBuf {
         self.cache.join("gocache")
     }

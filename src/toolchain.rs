@@ -485,14 +485,6 @@ impl EnvVar {
             why: why.into(),
         }
     }
-
-    /// The value the tool sees, if any.
-    pub fn effective(&self) -> Option<&OsStr> {
-        match &self.value {
-            EnvValue::Set(v) | EnvValue::Kept(v) => Some(v),
-            EnvValue::Unset | EnvValue::Untouched => None,
-        }
-    }
 }
 
 /// Applies the sets and removals of `vars` to `cmd`.

@@ -35,9 +35,6 @@ impl GoVersion {
     pub fn minor(&self) -> u64 {
         self.minor
     }
-    pub fn patch(&self) -> Option<u64> {
-        self.patch
-    }
 
     /// A release rather than a beta or release candidate.
     pub fn is_stable(&self) -> bool {

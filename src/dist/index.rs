@@ -165,11 +165,6 @@ impl Index {
         self.releases.iter().map(|(v, _)| v)
     }
 
-    /// Releases with their versions, newest first.
-    pub fn releases(&self) -> impl Iterator<Item = (&GoVersion, &Release)> {
-        self.releases.iter().map(|(v, r)| (v, r))
-    }
-
     pub fn release(&self, v: &GoVersion) -> Option<&Release> {
         self.entry(v).map(|(_, r)| r)
     }

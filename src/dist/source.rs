@@ -170,10 +170,6 @@ impl Source {
         self
     }
 
-    pub fn location(&self) -> &Location {
-        &self.location
-    }
-
     pub fn platform(&self) -> &Platform {
         &self.platform
     }
