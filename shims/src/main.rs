@@ -163,8 +163,7 @@ fn run() -> Result<i32, Failure> {
 }
 
 /// Leaves the decision for `gvr-shim-fast` to replay next time (see `gvr::decision`).
-/// Only a gvr-installed SDK's decision is recorded: a system go depends on PATH lookups
-/// the record does not capture. Best effort: a failure only means no fast path.
+/// Best effort: a failure only means no fast path.
 #[cfg(unix)]
 fn record_decision(
     home: &GvrHome,
@@ -174,7 +173,13 @@ fn record_decision(
     program: &Path,
     vars: &[gvr::toolchain::EnvVar],
 ) {
-    if !matches!(toolchain.selection.version, Selected::Version(_)) {
+    // A system go (even one a go.mod then raised) is found through PATH lookups and a
+    // binary the record does not capture.
+    let system_default = matches!(
+        &toolchain.selection.origin,
+        Origin::GoMod { default, .. } if matches!(default.version, Selected::System(_))
+    );
+    if !matches!(toolchain.selection.version, Selected::Version(_)) || system_default {
         return;
     }
     let Ok(self_exe) = std::env::current_exe() else {

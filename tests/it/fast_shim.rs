@@ -142,3 +142,21 @@ fn the_fast_shim_links_no_c_library() {
         );
     }
 }
+
+#[test]
+fn decisions_that_rest_on_a_system_go_are_not_recorded() {
+    let mut w = World::with_versions(&["1.22.10"]);
+    let sys = w.system_go("sys", "1.20.14");
+    w.path = format!(
+        "{}:{}:/usr/bin:/bin",
+        w.home.join("shims").display(),
+        sys.display()
+    );
+    let plain = w.dir("plain");
+    assert_eq!(go_here(&w, &plain).0, "1.20.14");
+    // A go.mod raises the system default to an installed SDK: still PATH-dependent.
+    w.write("raised/go.mod", "module m\n\ngo 1.22\n");
+    let raised = w.dir("raised");
+    assert_eq!(go_here(&w, &raised).0, "1.22.10");
+    assert!(decisions(&w).is_empty(), "{:?}", decisions(&w));
+}
