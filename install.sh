@@ -43,7 +43,10 @@ scripts/build-release.sh
 
 bindir="$prefix/bin"
 mkdir -p "$bindir"
-for bin in gvr gvr-shim; do
+bins=(gvr gvr-shim)
+# The libc-free front of the shims, where it is built (Linux x86_64/aarch64).
+[ -x target/release/gvr-shim-fast ] && [ "$(uname -s)" = Linux ] && bins+=(gvr-shim-fast)
+for bin in "${bins[@]}"; do
   # Copy then rename: a running shim or gvr is never overwritten in place.
   install -m 0755 "target/release/$bin" "$bindir/.$bin.new"
   mv -f "$bindir/.$bin.new" "$bindir/$bin"

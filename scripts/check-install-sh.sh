@@ -21,6 +21,11 @@ for f in prefix/bin/gvr prefix/bin/gvr-shim home/gvr/shims/go home/gvr/shims/gof
   [ -x "$work/$f" ] || die "$f is missing after install.sh"
 done
 grep -q "gvr init bash" "$work/install.err" || die "install.sh did not print the shell setup line"
+case "$(uname -sm)" in
+  "Linux x86_64"|"Linux aarch64")
+    [ "$work/home/gvr/shims/go" -ef "$work/prefix/bin/gvr-shim-fast" ] \
+      || die "shims/go is not the fast shim installed next to gvr" ;;
+esac
 [ "$("$work/prefix/bin/gvr" --version)" = "gvr $(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)" ] \
   || die "the installed gvr reports the wrong version"
 

@@ -2,7 +2,7 @@
 //! every input that decision depended on, so the freestanding `gvr-shim-fast` can
 //! replay it without the C library or any selection logic of its own.
 //!
-//! A record is `$GVR_HOME/shims/.decisions/<key>`, text lines:
+//! A record is `$GVR_HOME/shims/.decisions/<key>` ([`GvrHome::decisions_dir`]), text lines:
 //!
 //! ```text
 //! gvr-shim-decision 1
@@ -14,12 +14,15 @@
 //! file <signature> <path>           every file selection could have read, as it was
 //! exec <program>
 //! set NAME=value | unset NAME       the environment changes, applied to the caller's
+//! end                               the record is complete
 //! ```
 //!
 //! The fast shim replays a record only if every `env` and `file` line still holds;
 //! anything else hands over to the full shim, which decides and records again. A
 //! superset of inputs costs a few stats; a missing input would be a stale answer, so
-//! [`INPUT_ENV`] is checked against the sources by a test.
+//! [`INPUT_ENV`] is checked against the sources by a test. A file that changed while
+//! the full shim was deciding (or so recently that coarse file times cannot tell two
+//! writes apart) makes no record: git's "racy index" rule.
 
 use std::ffi::{OsStr, OsString};
 use std::io;
@@ -28,16 +31,17 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use crate::fsutil::write_atomic;
+use crate::fsutil::write_atomic_cache;
 use crate::home::GvrHome;
 use crate::toolchain::{EnvValue, EnvVar};
 
 /// The first line; the fast shim replays only the format it knows.
 pub const FORMAT: &str = "gvr-shim-decision 1";
-/// Directory of records under the shims dir.
-pub const DIR: &str = ".decisions";
 /// How long a record is replayed before the full shim runs again.
 pub const LIFETIME: Duration = Duration::from_secs(3600);
+/// Files changed less than this before the decision started are too fresh to vouch
+/// for (coarse kernel clocks tick every few milliseconds).
+pub const RACY: Duration = Duration::from_millis(50);
 
 /// Every environment variable the full shim's decision can depend on (selection,
 /// workspace, toolchain env, gopls pin, and where `dirs` finds the user's directories).
@@ -89,23 +93,38 @@ pub fn key(tool: &str, cwd: &Path) -> String {
 /// `-` for a missing file, else inode, size, mtime and ctime to the nanosecond: a
 /// rewrite, a replacement or a touch all change it.
 pub fn signature(path: &Path) -> Option<String> {
+    Some(signed(path)?.0)
+}
+
+/// The signature and, for an existing file, its ctime (the latest of its changes).
+fn signed(path: &Path) -> Option<(String, Option<SystemTime>)> {
     match std::fs::metadata(path) {
-        Ok(m) => Some(format!(
-            "{}:{}:{}.{}:{}.{}",
-            m.ino(),
-            m.size(),
-            m.mtime(),
-            m.mtime_nsec(),
-            m.ctime(),
-            m.ctime_nsec()
-        )),
+        Ok(m) => {
+            let ctime = SystemTime::UNIX_EPOCH
+                + Duration::new(
+                    u64::try_from(m.ctime()).ok()?,
+                    u32::try_from(m.ctime_nsec()).ok()?,
+                );
+            Some((
+                format!(
+                    "{}:{}:{}.{}:{}.{}",
+                    m.ino(),
+                    m.size(),
+                    m.mtime(),
+                    m.mtime_nsec(),
+                    m.ctime(),
+                    m.ctime_nsec()
+                ),
+                Some(ctime),
+            ))
+        }
         Err(e)
             if matches!(
                 e.kind(),
                 io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
             ) =>
         {
-            Some("-".to_string())
+            Some(("-".to_string(), None))
         }
         // Unknowable now, so nothing to promise later: no record.
         Err(_) => None,
@@ -114,6 +133,8 @@ pub fn signature(path: &Path) -> Option<String> {
 
 /// What the full shim decided, to be recorded.
 pub struct Decision<'a> {
+    /// When the full shim started reading its inputs.
+    pub started: SystemTime,
     pub tool: &'a str,
     pub cwd: &'a Path,
     pub program: &'a Path,
@@ -121,29 +142,23 @@ pub struct Decision<'a> {
 }
 
 /// Writes the record for `decision` (best effort: the caller execs either way).
-/// `current` reads the environment; `self_exe` is the full shim binary, whose upgrade
-/// must invalidate every record.
+/// `current` reads the environment.
 pub fn record(
     home: &GvrHome,
     decision: &Decision,
     current: impl Fn(&str) -> Option<OsString>,
-    self_exe: &Path,
 ) -> io::Result<()> {
-    let Some(text) = render(home, decision, &current, self_exe) else {
+    let Some(text) = render(home, decision, &current) else {
         return Ok(());
     };
-    let path = home
-        .shims_dir()
-        .join(DIR)
-        .join(key(decision.tool, decision.cwd));
-    write_atomic(&path, text.as_bytes())
+    let path = home.decisions_dir().join(key(decision.tool, decision.cwd));
+    write_atomic_cache(&path, text.as_bytes())
 }
 
 fn render(
     home: &GvrHome,
     d: &Decision,
     current: &impl Fn(&str) -> Option<OsString>,
-    self_exe: &Path,
 ) -> Option<String> {
     let expires = (SystemTime::now() + LIFETIME)
         .duration_since(SystemTime::UNIX_EPOCH)
@@ -160,12 +175,13 @@ fn render(
             None => out.push_str(&format!("env- {name}\n")),
         }
     }
-    for file in evidence(home, d, current, self_exe) {
-        out.push_str(&format!(
-            "file {} {}\n",
-            signature(&file)?,
-            line(file.as_os_str())?
-        ));
+    let fresh_after = d.started.checked_sub(RACY)?;
+    for file in evidence(home, d, current) {
+        let (sig, ctime) = signed(&file)?;
+        if ctime.is_some_and(|t| t >= fresh_after) {
+            return None; // changed while (or just before) deciding
+        }
+        out.push_str(&format!("file {sig} {}\n", line(file.as_os_str())?));
     }
     out.push_str(&format!("exec {}\n", line(d.program.as_os_str())?));
     for var in d.vars {
@@ -175,17 +191,19 @@ fn render(
             EnvValue::Kept(_) | EnvValue::Untouched => {}
         }
     }
+    out.push_str("end\n");
     Some(out)
 }
 
 /// Every file the decision could have read: the per-directory pins and module files
-/// up to the root, gvr's own state, the user's `go env -w` file and GOWORK, the program
-/// and its directories up to the home, and the full shim itself.
+/// up to the root, gvr's own state, the user's `go env -w` file and GOWORK, and the
+/// program and its directories up to the home. Not the shim binaries: `gvr rehash`
+/// (which install.sh runs after an upgrade) clears every record, and a hard link to
+/// them anywhere changes their ctime.
 fn evidence(
     home: &GvrHome,
     d: &Decision,
     current: &impl Fn(&str) -> Option<OsString>,
-    self_exe: &Path,
 ) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = d
         .cwd
@@ -208,7 +226,6 @@ fn evidence(
             .take_while(|p| p.starts_with(home.root()) && *p != home.root())
             .map(Path::to_path_buf),
     );
-    files.push(self_exe.to_path_buf());
     files
 }
 
@@ -254,22 +271,45 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let home = GvrHome::at(dir.path().join("gvr"), dir.path().join("cache"));
         let d = Decision {
+            started: SystemTime::now() + Duration::from_secs(1),
             tool: "go",
             cwd: dir.path(),
             program: Path::new("/bin/true"),
             vars: &[],
         };
         let env = |k: &str| (k == "GOWORK").then(|| OsString::from("/a\nb"));
-        assert!(render(&home, &d, &env, Path::new("/bin/true")).is_none());
+        assert!(render(&home, &d, &env).is_none());
         let env = |_: &str| None;
-        let text = render(&home, &d, &env, Path::new("/bin/true")).unwrap();
+        let text = render(&home, &d, &env).unwrap();
         assert!(text.starts_with("gvr-shim-decision 1\nexpires "));
         assert!(text.contains("\nenv- GVR_VERSION\n"));
         assert!(text.contains(&format!(
             "\nfile - {}\n",
             dir.path().join(".go-version").display()
         )));
-        assert!(text.ends_with("exec /bin/true\n"));
+        assert!(text.ends_with("exec /bin/true\nend\n"));
+    }
+
+    #[test]
+    fn a_file_changed_while_deciding_makes_no_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = GvrHome::at(dir.path().join("gvr"), dir.path().join("cache"));
+        let started = SystemTime::now();
+        std::fs::write(dir.path().join(".go-version"), "1.22.10\n").unwrap();
+        let d = Decision {
+            started,
+            tool: "go",
+            cwd: dir.path(),
+            program: Path::new("/bin/true"),
+            vars: &[],
+        };
+        let env = |_: &str| None;
+        assert!(render(&home, &d, &env).is_none());
+        let later = Decision {
+            started: SystemTime::now() + RACY,
+            ..d
+        };
+        assert!(render(&home, &later, &env).is_some());
     }
 
     /// Every variable the lean core reads by name must be an input of the record;
@@ -296,7 +336,15 @@ mod tests {
             ("SHIM_DEPTH_VAR", "GVR_SHIM_DEPTH"),
             ("PIN_ENV", "GVR_GOPLS_VERSION"),
         ];
-        let readers = ["var_os(\"", "var(\"", "current(\"", "user(\"", "getenv(\""];
+        let readers = [
+            "var_os(\"",
+            "var(\"",
+            "current(\"",
+            "user(\"",
+            "getenv(\"",
+            "env(\"",
+            "env_path(\"",
+        ];
         for src in sources
             .iter()
             .filter(|p| p.extension().is_some_and(|e| e == "rs"))

@@ -6,9 +6,19 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-/// Writes `contents` to `path` by writing a sibling temp file and renaming it over the
-/// target, so readers see the old or the new file, never a torn one.
+/// Writes `contents` to `path` by writing a sibling temp file, flushing it to disk and
+/// renaming it over the target, so readers see the old or the new file, never a torn one.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
+    replace_file(path, contents, true)
+}
+
+/// [`write_atomic`] without the flush, for caches: after a crash the file may be empty
+/// or old, never torn.
+pub fn write_atomic_cache(path: &Path, contents: &[u8]) -> io::Result<()> {
+    replace_file(path, contents, false)
+}
+
+fn replace_file(path: &Path, contents: &[u8], durable: bool) -> io::Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -22,7 +32,9 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
     let result = (|| {
         let mut f = File::create(&tmp)?;
         f.write_all(contents)?;
-        f.sync_all()?;
+        if durable {
+            f.sync_all()?;
+        }
         std::fs::rename(&tmp, path)
     })();
     if result.is_err() {

@@ -69,6 +69,14 @@ impl GvrHome {
     pub fn shims_dir(&self) -> PathBuf {
         self.root.join("shims")
     }
+    /// The full shims, when the freestanding fast shim fronts the tools in `shims/`.
+    pub fn full_shims_dir(&self) -> PathBuf {
+        self.shims_dir().join(".full")
+    }
+    /// Decisions the full shim recorded for the fast shim to replay.
+    pub fn decisions_dir(&self) -> PathBuf {
+        self.shims_dir().join(".decisions")
+    }
     pub fn downloads_dir(&self) -> PathBuf {
         self.root.join("downloads")
     }

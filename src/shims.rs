@@ -19,8 +19,6 @@ pub const GVR_BIN_FILE: &str = ".gvr-bin";
 pub const SHIM_BIN_NAME: &str = "gvr-shim";
 /// The freestanding front shim's name next to `gvr-shim` (Linux x86_64/aarch64).
 pub const FAST_SHIM_BIN_NAME: &str = "gvr-shim-fast";
-/// Where the full shims live when the fast one fronts them: `<shims>/.full/<tool>`.
-pub const FULL_DIR: &str = ".full";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ShimError {
@@ -80,8 +78,11 @@ pub fn find_shim_binary() -> Result<PathBuf, ShimError> {
 /// The freestanding fast shim to front the tools with: `GVR_SHIM_FAST_BIN` if set (empty
 /// disables it), else `gvr-shim-fast` next to `shim_bin`, on the platforms it supports.
 pub fn find_fast_shim_binary(shim_bin: &Path) -> Option<PathBuf> {
+    // Where shim-fast/build.rs links it freestanding.
     if !cfg!(all(
         target_os = "linux",
+        target_env = "gnu",
+        target_pointer_width = "64",
         any(target_arch = "x86_64", target_arch = "aarch64")
     )) {
         return None;
@@ -144,7 +145,7 @@ pub fn rehash(
     // it hands over to lives in `.full/` under the same names.
     let fast = find_fast_shim_binary(shim_bin);
     if fast.is_some() {
-        let full = dir.join(FULL_DIR);
+        let full = home.full_shims_dir();
         std::fs::create_dir_all(&full).map_err(|source| ShimError::Write {
             path: full.clone(),
             source,
@@ -172,10 +173,7 @@ pub fn rehash(
     report.fast = fast.is_some();
     remove_stale(&dir, &wanted, &mut report)?;
     // Recorded decisions name the old binaries; start afresh.
-    #[cfg(unix)]
-    {
-        let _ = std::fs::remove_dir_all(dir.join(crate::decision::DIR));
-    }
+    let _ = std::fs::remove_dir_all(home.decisions_dir());
 
     if let Some(gvr) = gvr_bin {
         let path = dir.join(GVR_BIN_FILE);
@@ -213,6 +211,9 @@ fn place(src: &Path, dest: &Path) -> io::Result<bool> {
     std::fs::rename(&tmp, dest).inspect_err(|_| {
         let _ = std::fs::remove_file(&tmp);
     })?;
+    // Renaming a link over another link to the same file does nothing (POSIX), leaving
+    // the temp name behind.
+    let _ = std::fs::remove_file(&tmp);
     Ok(copied)
 }
 

@@ -67,7 +67,9 @@ impl<'a> Writer<'a> {
         if v < 0 {
             self.put(b"-");
         }
-        let mut n = v.unsigned_abs();
+        self.udec(v.unsigned_abs());
+    }
+    pub fn udec(&mut self, mut n: u64) {
         let mut digits = [0u8; 20];
         let mut i = digits.len();
         loop {
@@ -94,7 +96,7 @@ impl<'a> Writer<'a> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
     use std::path::Path;
@@ -128,8 +130,10 @@ mod tests {
         w.dec(-5);
         w.put(b":");
         w.dec(0);
+        w.put(b":");
+        w.udec(u64::MAX); // inodes above 2^63 exist (overlayfs xino, NFS)
         let n = w.len;
-        assert_eq!(&buf[..n], b"10002481:-5:0");
+        assert_eq!(&buf[..n], b"10002481:-5:0:18446744073709551615");
         let mut small = [0u8; 2];
         let mut w = Writer::new(&mut small);
         w.put(b"abc");

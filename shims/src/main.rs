@@ -138,6 +138,7 @@ fn run() -> Result<i32, Failure> {
         ));
     }
 
+    let started = std::time::SystemTime::now();
     let here = Here::from_process()?;
     let launch = prepare(&home, &here, None, &|k| std::env::var_os(k), |spec| {
         auto_install::install(&home, spec)
@@ -158,7 +159,15 @@ fn run() -> Result<i32, Failure> {
     if matches!(toolchain.selection.version, Selected::System(_)) {
         refuse_self(&home, &tool, &program)?;
     }
-    record_decision(&home, &tool, &here, toolchain, &program, &launch.vars);
+    record_decision(
+        started,
+        &home,
+        &tool,
+        &here,
+        toolchain,
+        &program,
+        &launch.vars,
+    );
     Ok(exec(&mut Toolchain::command(&program, args, &launch.vars))?)
 }
 
@@ -166,6 +175,7 @@ fn run() -> Result<i32, Failure> {
 /// Best effort: a failure only means no fast path.
 #[cfg(unix)]
 fn record_decision(
+    started: std::time::SystemTime,
     home: &GvrHome,
     tool: &str,
     here: &Here,
@@ -182,20 +192,27 @@ fn record_decision(
     if !matches!(toolchain.selection.version, Selected::Version(_)) || system_default {
         return;
     }
+    // Only the full shim behind a fast one (`<shims>/.full/<tool>`) has a reader for
+    // its records; anywhere else recording would be work for nothing.
     let Ok(self_exe) = std::env::current_exe() else {
         return;
     };
+    if self_exe.parent() != Some(home.full_shims_dir().as_path()) {
+        return;
+    }
     let decision = gvr::decision::Decision {
+        started,
         tool,
         cwd: &here.cwd,
         program,
         vars,
     };
-    let _ = gvr::decision::record(home, &decision, |k| std::env::var_os(k), &self_exe);
+    let _ = gvr::decision::record(home, &decision, |k| std::env::var_os(k));
 }
 
 #[cfg(not(unix))]
 fn record_decision(
+    _: std::time::SystemTime,
     _: &GvrHome,
     _: &str,
     _: &Here,

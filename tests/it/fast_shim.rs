@@ -3,6 +3,8 @@
 
 #![cfg(all(
     target_os = "linux",
+    target_env = "gnu",
+    target_pointer_width = "64",
     any(target_arch = "x86_64", target_arch = "aarch64")
 ))]
 
@@ -16,6 +18,12 @@ fn decisions(w: &World) -> Vec<PathBuf> {
         Ok(rd) => rd.map(|e| e.unwrap().path()).collect(),
         Err(_) => Vec::new(),
     }
+}
+
+/// Lets the files a test just wrote age past `gvr::decision::RACY`: fresher inputs make
+/// no record.
+fn settle() {
+    std::thread::sleep(std::time::Duration::from_millis(120));
 }
 
 /// Runs `go` through the shims and returns (version the tool reports, its env).
@@ -39,6 +47,7 @@ fn a_recorded_decision_is_replayed_with_the_same_environment() {
     w.write("p/.go-version", "1.21.13\n");
     let dir = w.dir("p/a/b");
     assert!(decisions(&w).is_empty());
+    settle();
     let (v, first) = go_here(&w, &dir);
     assert_eq!(v, "1.21.13");
     let recorded = record_id(&w);
@@ -59,14 +68,17 @@ fn a_changed_pin_is_not_replayed() {
     let w = World::with_versions(&["1.21.13", "1.22.10"]);
     let pin = w.write("p/.go-version", "1.21.13\n");
     let dir = w.dir("p/a");
+    settle();
     assert_eq!(go_here(&w, &dir).0, "1.21.13");
     let recorded = record_id(&w);
     // Same size, rewritten in the same second: the signature still tells.
     std::fs::write(&pin, "1.22.10\n").unwrap();
+    settle();
     assert_eq!(go_here(&w, &dir).0, "1.22.10");
     assert_ne!(record_id(&w), recorded, "decided again");
     // A pin appearing in a nearer directory counts too.
     w.write("p/a/.go-version", "1.21.13\n");
+    settle();
     assert_eq!(go_here(&w, &dir).0, "1.21.13");
 }
 
@@ -75,9 +87,11 @@ fn a_changed_environment_or_install_hands_over() {
     let mut w = World::with_versions(&["1.22.6"]);
     w.write("p/.go-version", "1.22\n");
     let dir = w.dir("p");
+    settle();
     assert_eq!(go_here(&w, &dir).0, "1.22.6");
     // A newer 1.22.x installed: the prefix pin must pick it up.
     install_fake(&w.home, "1.22.10");
+    settle();
     assert_eq!(go_here(&w, &dir).0, "1.22.10");
     // GVR_VERSION is an input of the decision.
     w.env.push(("GVR_VERSION".into(), "1.22.6".into()));
@@ -89,6 +103,7 @@ fn an_expired_or_damaged_record_hands_over() {
     let w = World::with_versions(&["1.21.13"]);
     w.write("p/.go-version", "1.21.13\n");
     let dir = w.dir("p");
+    settle();
     go_here(&w, &dir);
     let record = decisions(&w).pop().unwrap();
     let text = std::fs::read_to_string(&record).unwrap();
@@ -108,6 +123,13 @@ fn an_expired_or_damaged_record_hands_over() {
     ok(w.shim("go", &dir, &["version"]));
     assert_ne!(record_id(&w), damaged, "an expired record is decided again");
 
+    // Cut short (no `end` line): not replayed, though every line it has still holds.
+    let text = std::fs::read_to_string(&record).unwrap();
+    std::fs::write(&record, text.trim_end().trim_end_matches("end")).unwrap();
+    let damaged = record_id(&w);
+    ok(w.shim("go", &dir, &["version"]));
+    assert_ne!(record_id(&w), damaged, "a truncated record is not trusted");
+
     std::fs::write(
         &record,
         "gvr-shim-decision 1\nexec /bin/false\nbogus line\n",
@@ -117,8 +139,10 @@ fn an_expired_or_damaged_record_hands_over() {
     ok(w.shim("go", &dir, &["version"]));
     assert_ne!(record_id(&w), damaged, "a damaged record is not trusted");
 
-    // Without the full shim to hand over to, the fast shim says how to repair it.
+    // Without the full shim to hand over to (and no record), the fast shim says how to
+    // repair it.
     std::fs::remove_dir_all(w.home.join("shims/.full")).unwrap();
+    std::fs::remove_file(&record).unwrap();
     let out = w.shim("go", &dir, &["version"]);
     assert_eq!(out.status.code(), Some(127));
     assert!(
@@ -153,10 +177,50 @@ fn decisions_that_rest_on_a_system_go_are_not_recorded() {
         sys.display()
     );
     let plain = w.dir("plain");
+    settle();
     assert_eq!(go_here(&w, &plain).0, "1.20.14");
     // A go.mod raises the system default to an installed SDK: still PATH-dependent.
     w.write("raised/go.mod", "module m\n\ngo 1.22\n");
     let raised = w.dir("raised");
+    settle();
     assert_eq!(go_here(&w, &raised).0, "1.22.10");
     assert!(decisions(&w).is_empty(), "{:?}", decisions(&w));
+}
+
+#[test]
+fn a_replayed_call_starts_the_tool_like_the_full_shim() {
+    let w = World::with_versions(&["1.22.10"]);
+    w.write("p/.go-version", "1.22.10\n");
+    let dir = w.dir("p");
+    let go = w.home.join("versions/1.22.10/bin/go");
+    // Reports its standard descriptors, its blocked signals and SIGPIPE's disposition.
+    std::fs::write(
+        &go,
+        "#!/bin/sh\nfor fd in 0 1 2; do echo \"fd$fd=$(readlink /proc/$$/fd/$fd || echo closed)\" >&3; done\n\
+         grep -E '^(SigBlk|SigIgn)' /proc/$$/status >&3\n",
+    )
+    .unwrap();
+    settle();
+    // First call decides and records, the second replays: both start the tool alike,
+    // even from a caller with closed descriptors, blocked signals and SIGPIPE ignored.
+    let run = || {
+        ok(w.cmd("bash", &dir)
+            .args(["-c", "trap '' PIPE; exec 3>&1 <&- >&- 2>&-; go version"])
+            .output()
+            .unwrap())
+    };
+    let decided = run();
+    let recorded = record_id(&w);
+    let replayed = run();
+    assert_eq!(record_id(&w), recorded, "the second call was replayed");
+    assert_eq!(replayed, decided);
+    assert!(
+        decided.starts_with("fd0=/dev/null\nfd1=/dev/null\nfd2=/dev/null\n"),
+        "{decided}"
+    );
+    assert!(decided.contains("SigBlk:\t0000000000000000"), "{decided}");
+    // SIGPIPE (bit 13) is not ignored.
+    let ign = decided.lines().find(|l| l.starts_with("SigIgn:")).unwrap();
+    let mask = u64::from_str_radix(ign.trim_start_matches("SigIgn:").trim(), 16).unwrap();
+    assert_eq!(mask & (1 << 12), 0, "{decided}");
 }

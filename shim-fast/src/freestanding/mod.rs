@@ -41,6 +41,10 @@ unsafe extern "C" fn _start() -> ! {
 
 unsafe extern "C" fn entry(sp: *const usize) -> ! {
     let argc = *sp;
+    if argc == 0 {
+        // Old kernels allow it; argv[0] is then the terminator the tool's argv needs.
+        sys::die(b"gvr: the shim was started without argv[0]\n");
+    }
     let argv = sp.add(1) as *mut *const u8;
     let envp = argv.add(argc + 1) as *const *const u8;
     let exe = &mut *core::ptr::addr_of_mut!(EXE);
@@ -49,7 +53,11 @@ unsafe extern "C" fn entry(sp: *const usize) -> ! {
     if n <= 0 {
         sys::die(b"gvr: cannot find the shim's own path (/proc/self/exe)\n");
     }
-    let exe_len = n as usize;
+    let mut exe_len = n as usize;
+    // Replaced while running (a rehash): the name still says which tool it was.
+    if exe[..exe_len].ends_with(b" (deleted)") {
+        exe_len -= b" (deleted)".len();
+    }
     exe[exe_len] = 0;
     let slash = exe[..exe_len].iter().rposition(|&b| b == b'/').unwrap_or(0);
     let (dir, tool) = (&exe[..slash], &exe[slash + 1..exe_len]);
@@ -115,20 +123,27 @@ unsafe fn replay(dir: &[u8], tool: &[u8], argv: *mut *const u8, envp: *const *co
     let mut program: *const u8 = null();
     let mut ops_from = 0usize;
     let mut offset = HEADER.len() + 1;
+    // Each of expires, tool and cwd exactly once, and `end` last: a truncated or
+    // hand-made record is not replayed.
+    let (mut expires, mut tools, mut cwds, mut ended) = (0, 0, 0, false);
     for line in lines {
         let at = offset;
         offset += line.len() + 1;
         if line.is_empty() {
             continue;
         }
+        if ended {
+            return;
+        }
         let (kind, rest) = split_once(line, b' ');
         match kind {
             b"expires" => match parse_u64(rest) {
-                Some(t) if sys::now() < t => {}
+                Some(t) if sys::now() < t => expires += 1,
                 _ => return,
             },
-            b"tool" if rest == tool => {}
-            b"cwd" if rest == cwd => {}
+            b"tool" if rest == tool => tools += 1,
+            b"cwd" if rest == cwd => cwds += 1,
+            b"end" if !program.is_null() && rest.is_empty() => ended = true,
             b"env+" => {
                 let (name, _) = split_once(rest, b'=');
                 if getenv(envp, name) != Some(rest) {
@@ -154,15 +169,18 @@ unsafe fn replay(dir: &[u8], tool: &[u8], argv: *mut *const u8, envp: *const *co
             _ => return, // an unknown or misplaced line: not a record this binary can trust
         }
     }
-    if program.is_null() {
+    if program.is_null() || !ended || (expires, tools, cwds) != (1, 1, 1) {
         return;
     }
     let ops = &record[ops_from.min(record.len())..];
     if let Some(env) = apply(envp, record.as_ptr().add(ops_from), ops) {
+        sys::standard_process_state();
+        let argv0 = *argv;
         *argv = program;
         sys::execve(program, argv as *const *const u8, env);
+        // An exec failure is the full shim's to report, with the arguments as given.
+        *argv = argv0;
     }
-    // An exec failure is the full shim's to report.
 }
 
 /// The environment after the record's `set`/`unset` lines (which follow `exec`).
@@ -173,6 +191,13 @@ unsafe fn apply(envp: *const *const u8, base: *const u8, ops: &[u8]) -> Option<*
     while !(*envp.add(i)).is_null() {
         let entry = cstr(*envp.add(i));
         let (name, _) = split_once(entry, b'=');
+        // std (the full shim) would drop an entry without `=` and keep one value per
+        // name; rather than imitate which, let it decide.
+        if name.len() == entry.len()
+            || (0..i).any(|j| split_once(cstr(*envp.add(j)), b'=').0 == name)
+        {
+            return None;
+        }
         if !touched(ops, name) {
             if n >= MAX_ENV {
                 return None;
@@ -236,9 +261,9 @@ unsafe fn signature_matches(file: &[u8], expected: &[u8]) -> bool {
     let mut s = Writer::new(&mut buf);
     match sys::stat(path.as_ptr()) {
         Ok(st) => {
-            s.dec(st.ino as i64);
+            s.udec(st.ino);
             s.put(b":");
-            s.dec(st.size as i64);
+            s.udec(st.size);
             s.put(b":");
             s.dec(st.mtime.0);
             s.put(b".");

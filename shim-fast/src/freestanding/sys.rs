@@ -15,6 +15,9 @@ mod nr {
     pub const OPENAT: usize = 257;
     pub const READLINKAT: usize = 267;
     pub const STATX: usize = 332;
+    pub const FCNTL: usize = 72;
+    pub const RT_SIGACTION: usize = 13;
+    pub const RT_SIGPROCMASK: usize = 14;
 }
 
 #[cfg(target_arch = "aarch64")]
@@ -29,6 +32,9 @@ mod nr {
     pub const OPENAT: usize = 56;
     pub const READLINKAT: usize = 78;
     pub const STATX: usize = 291;
+    pub const FCNTL: usize = 25;
+    pub const RT_SIGACTION: usize = 134;
+    pub const RT_SIGPROCMASK: usize = 135;
 }
 
 const AT_FDCWD: isize = -100;
@@ -161,6 +167,52 @@ pub unsafe fn stat(path: *const u8) -> Result<Stat, Missing> {
         ctime: (u64_at(96) as i64, u32_at(104)),
         mtime: (u64_at(112) as i64, u32_at(120)),
     })
+}
+
+/// What std's `Command::exec` (the full shim's path) gives the tool, so a replayed call
+/// starts it the same way: fds 0-2 open (a closed one on /dev/null, so the tool's own
+/// files cannot land there), no blocked signals, SIGPIPE at its default.
+pub unsafe fn standard_process_state() {
+    const F_GETFD: usize = 1;
+    const EBADF: isize = 9;
+    const O_RDWR: usize = 2;
+    for fd in 0..3usize {
+        if syscall(nr::FCNTL, fd, F_GETFD, 0, 0, 0) == -EBADF {
+            // The lowest free descriptor is `fd` itself.
+            if syscall(
+                nr::OPENAT,
+                AT_FDCWD as usize,
+                b"/dev/null\0".as_ptr() as usize,
+                O_RDWR,
+                0,
+                0,
+            ) != fd as isize
+            {
+                die(b"gvr: cannot open /dev/null for a closed standard descriptor\n");
+            }
+        }
+    }
+    const SIG_SETMASK: usize = 2;
+    const SIGPIPE: usize = 13;
+    let empty: u64 = 0;
+    syscall(
+        nr::RT_SIGPROCMASK,
+        SIG_SETMASK,
+        &empty as *const u64 as usize,
+        0,
+        8,
+        0,
+    );
+    // struct sigaction { handler, flags, restorer, mask }: all zero is SIG_DFL.
+    let default = [0u64; 4];
+    syscall(
+        nr::RT_SIGACTION,
+        SIGPIPE,
+        default.as_ptr() as usize,
+        0,
+        8,
+        0,
+    );
 }
 
 /// Seconds since the Unix epoch.
