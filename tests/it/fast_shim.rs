@@ -8,25 +8,25 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::select::{ok, stderr, tool_env, World};
+use crate::support::cli::Gvr;
 use crate::support::sdk::install_fake;
 
-fn decisions(w: &World) -> Vec<PathBuf> {
-    match std::fs::read_dir(w.home.join("shims/.decisions")) {
+fn decisions(w: &Gvr) -> Vec<PathBuf> {
+    match std::fs::read_dir(w.gvr_home().join("shims/.decisions")) {
         Ok(rd) => rd.map(|e| e.unwrap().path()).collect(),
         Err(_) => Vec::new(),
     }
 }
 
 /// Runs `go` through the shims and returns (version the tool reports, its env).
-fn go_here(w: &World, dir: &Path) -> (String, std::collections::HashMap<String, String>) {
-    let env = tool_env(&ok(w.shim("go", dir, &["env"])));
+fn go_here(w: &Gvr, dir: &Path) -> (String, std::collections::HashMap<String, String>) {
+    let env = w.shim("go", dir, ["env"]).ok().tool_env();
     (env["version"].clone(), env)
 }
 
 /// The record's inode: the full shim rewrites the record (a new file, renamed into
 /// place) every time it runs, a replay leaves it alone.
-fn record_id(w: &World) -> u64 {
+fn record_id(w: &Gvr) -> u64 {
     use std::os::unix::fs::MetadataExt;
     let records = decisions(w);
     assert_eq!(records.len(), 1, "{records:?}");
@@ -35,7 +35,7 @@ fn record_id(w: &World) -> u64 {
 
 #[test]
 fn a_recorded_decision_is_replayed_with_the_same_environment() {
-    let w = World::with_versions(&["1.21.13", "1.22.10"]);
+    let w = Gvr::with_versions(&["1.21.13", "1.22.10"]);
     w.write("p/.go-version", "1.21.13\n");
     let dir = w.dir("p/a/b");
     assert!(decisions(&w).is_empty());
@@ -56,7 +56,7 @@ fn a_recorded_decision_is_replayed_with_the_same_environment() {
 
 #[test]
 fn a_changed_pin_is_not_replayed() {
-    let w = World::with_versions(&["1.21.13", "1.22.10"]);
+    let w = Gvr::with_versions(&["1.21.13", "1.22.10"]);
     let pin = w.write("p/.go-version", "1.21.13\n");
     let dir = w.dir("p/a");
     assert_eq!(go_here(&w, &dir).0, "1.21.13");
@@ -72,21 +72,21 @@ fn a_changed_pin_is_not_replayed() {
 
 #[test]
 fn a_changed_environment_or_install_hands_over() {
-    let mut w = World::with_versions(&["1.22.6"]);
+    let mut w = Gvr::with_versions(&["1.22.6"]);
     w.write("p/.go-version", "1.22\n");
     let dir = w.dir("p");
     assert_eq!(go_here(&w, &dir).0, "1.22.6");
     // A newer 1.22.x installed: the prefix pin must pick it up.
-    install_fake(&w.home, "1.22.10");
+    install_fake(&w.gvr_home(), "1.22.10");
     assert_eq!(go_here(&w, &dir).0, "1.22.10");
     // GVR_VERSION is an input of the decision.
-    w.env.push(("GVR_VERSION".into(), "1.22.6".into()));
+    w.env("GVR_VERSION", "1.22.6");
     assert_eq!(go_here(&w, &dir).0, "1.22.6");
 }
 
 #[test]
 fn an_expired_or_damaged_record_hands_over() {
-    let w = World::with_versions(&["1.21.13"]);
+    let w = Gvr::with_versions(&["1.21.13"]);
     w.write("p/.go-version", "1.21.13\n");
     let dir = w.dir("p");
     go_here(&w, &dir);
@@ -105,7 +105,7 @@ fn an_expired_or_damaged_record_hands_over() {
         .join("\n");
     std::fs::write(&record, expired + "\n").unwrap();
     let damaged = record_id(&w);
-    ok(w.shim("go", &dir, &["version"]));
+    w.shim("go", &dir, ["version"]).ok();
     assert_ne!(record_id(&w), damaged, "an expired record is decided again");
 
     std::fs::write(
@@ -114,18 +114,14 @@ fn an_expired_or_damaged_record_hands_over() {
     )
     .unwrap();
     let damaged = record_id(&w);
-    ok(w.shim("go", &dir, &["version"]));
+    w.shim("go", &dir, ["version"]).ok();
     assert_ne!(record_id(&w), damaged, "a damaged record is not trusted");
 
     // Without the full shim to hand over to, the fast shim says how to repair it.
-    std::fs::remove_dir_all(w.home.join("shims/.full")).unwrap();
-    let out = w.shim("go", &dir, &["version"]);
+    std::fs::remove_dir_all(w.gvr_home().join("shims/.full")).unwrap();
+    let out = w.shim("go", &dir, ["version"]);
     assert_eq!(out.status.code(), Some(127));
-    assert!(
-        stderr(&out).contains("run `gvr rehash`"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(out.stderr.contains("run `gvr rehash`"), "{}", out.stderr);
 }
 
 #[test]
@@ -145,13 +141,9 @@ fn the_fast_shim_links_no_c_library() {
 
 #[test]
 fn decisions_that_rest_on_a_system_go_are_not_recorded() {
-    let mut w = World::with_versions(&["1.22.10"]);
+    let mut w = Gvr::with_versions(&["1.22.10"]);
     let sys = w.system_go("sys", "1.20.14");
-    w.path = format!(
-        "{}:{}:/usr/bin:/bin",
-        w.home.join("shims").display(),
-        sys.display()
-    );
+    w.set_path(&[&sys]);
     let plain = w.dir("plain");
     assert_eq!(go_here(&w, &plain).0, "1.20.14");
     // A go.mod raises the system default to an installed SDK: still PATH-dependent.
