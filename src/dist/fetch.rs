@@ -211,23 +211,44 @@ impl Fetcher {
         validators: Option<&Validators>,
         reporter: &dyn Reporter,
     ) -> Result<Small, FetchError> {
+        self.retrying(url, reporter, || {
+            (self.small_attempt(url, validators), false)
+        })
+    }
+
+    /// Runs `attempt` until it succeeds or fails for good (offline: not at all). A
+    /// retryable failure is noted and backed off, up to `attempts` failures in a row; an
+    /// attempt that reports progress (`true`) restarts that count, up to 100 attempts in
+    /// all: a link that keeps delivering is worth staying on, one that stalls is not.
+    fn retrying<T>(
+        &self,
+        url: &str,
+        reporter: &dyn Reporter,
+        mut attempt: impl FnMut() -> (Result<T, Failure>, bool),
+    ) -> Result<T, FetchError> {
         if self.cfg.offline {
             return Err(FetchError::Offline {
                 url: url.to_string(),
             });
         }
         let mut failures = 0;
+        let mut total_attempts = 0;
         loop {
-            let reason = match self.small_attempt(url, validators) {
-                Ok(small) => return Ok(small),
+            total_attempts += 1;
+            let (result, progressed) = attempt();
+            let reason = match result {
+                Ok(done) => return Ok(done),
                 Err(Failure::Fatal(e)) => return Err(e),
                 Err(Failure::Retry(reason)) => reason,
             };
+            if progressed && total_attempts < 100 {
+                failures = 0;
+            }
             failures += 1;
             if failures >= self.cfg.attempts {
                 return Err(FetchError::Unreachable {
                     url: url.to_string(),
-                    attempts: failures,
+                    attempts: total_attempts,
                     reason,
                 });
             }
@@ -318,11 +339,6 @@ impl Fetcher {
         reporter: &dyn Reporter,
         sink: &mut dyn FnMut(&[u8]) -> io::Result<()>,
     ) -> Result<u64, FetchError> {
-        if self.cfg.offline {
-            return Err(FetchError::Offline {
-                url: url.to_string(),
-            });
-        }
         let mut p = Progress {
             received: 0,
             head: Vec::new(),
@@ -331,37 +347,14 @@ impl Fetcher {
             use_range: true,
             sink,
         };
-        let mut failures = 0;
-        let mut total_attempts = 0;
         let mut buf = vec![0u8; CHUNK];
-        loop {
+        self.retrying(url, reporter, || {
             let before = p.received;
-            total_attempts += 1;
-            let reason = match self.download_attempt(url, expected_size, &mut p, &mut buf, reporter)
-            {
-                Ok(()) => return Ok(p.received),
-                Err(Failure::Fatal(e)) => return Err(e),
-                Err(Failure::Retry(reason)) => reason,
-            };
-            // A link that keeps delivering is worth staying on; one that stalls is not.
-            if p.received > before && total_attempts < 100 {
-                failures = 0;
-            }
-            failures += 1;
-            if failures >= self.cfg.attempts {
-                return Err(FetchError::Unreachable {
-                    url: url.to_string(),
-                    attempts: total_attempts,
-                    reason,
-                });
-            }
-            let delay = self.backoff(failures);
-            reporter.note(&format!(
-                "{url}: {reason}; retrying in {delay:?} ({failures}/{})",
-                self.cfg.attempts
-            ));
-            std::thread::sleep(delay);
-        }
+            let result = self
+                .download_attempt(url, expected_size, &mut p, &mut buf, reporter)
+                .map(|()| p.received);
+            (result, p.received > before)
+        })
     }
 
     fn download_attempt(

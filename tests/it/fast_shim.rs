@@ -10,11 +10,11 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::select::{ok, stderr, tool_env, World};
+use crate::support::cli::{Gvr, Run};
 use crate::support::sdk::install_fake;
 
-fn decisions(w: &World) -> Vec<PathBuf> {
-    match std::fs::read_dir(w.home.join("shims/.decisions")) {
+fn decisions(w: &Gvr) -> Vec<PathBuf> {
+    match std::fs::read_dir(w.gvr_home().join("shims/.decisions")) {
         Ok(rd) => rd.map(|e| e.unwrap().path()).collect(),
         Err(_) => Vec::new(),
     }
@@ -27,14 +27,14 @@ fn settle() {
 }
 
 /// Runs `go` through the shims and returns (version the tool reports, its env).
-fn go_here(w: &World, dir: &Path) -> (String, std::collections::HashMap<String, String>) {
-    let env = tool_env(&ok(w.shim("go", dir, &["env"])));
+fn go_here(w: &Gvr, dir: &Path) -> (String, std::collections::HashMap<String, String>) {
+    let env = w.shim("go", dir, ["env"]).ok().tool_env();
     (env["version"].clone(), env)
 }
 
 /// The record's inode: the full shim rewrites the record (a new file, renamed into
 /// place) every time it runs, a replay leaves it alone.
-fn record_id(w: &World) -> u64 {
+fn record_id(w: &Gvr) -> u64 {
     use std::os::unix::fs::MetadataExt;
     let records = decisions(w);
     assert_eq!(records.len(), 1, "{records:?}");
@@ -43,7 +43,7 @@ fn record_id(w: &World) -> u64 {
 
 #[test]
 fn a_recorded_decision_is_replayed_with_the_same_environment() {
-    let w = World::with_versions(&["1.21.13", "1.22.10"]);
+    let w = Gvr::with_versions(&["1.21.13", "1.22.10"]);
     w.write("p/.go-version", "1.21.13\n");
     let dir = w.dir("p/a/b");
     assert!(decisions(&w).is_empty());
@@ -65,7 +65,7 @@ fn a_recorded_decision_is_replayed_with_the_same_environment() {
 
 #[test]
 fn a_changed_pin_is_not_replayed() {
-    let w = World::with_versions(&["1.21.13", "1.22.10"]);
+    let w = Gvr::with_versions(&["1.21.13", "1.22.10"]);
     let pin = w.write("p/.go-version", "1.21.13\n");
     let dir = w.dir("p/a");
     settle();
@@ -84,23 +84,23 @@ fn a_changed_pin_is_not_replayed() {
 
 #[test]
 fn a_changed_environment_or_install_hands_over() {
-    let mut w = World::with_versions(&["1.22.6"]);
+    let mut w = Gvr::with_versions(&["1.22.6"]);
     w.write("p/.go-version", "1.22\n");
     let dir = w.dir("p");
     settle();
     assert_eq!(go_here(&w, &dir).0, "1.22.6");
     // A newer 1.22.x installed: the prefix pin must pick it up.
-    install_fake(&w.home, "1.22.10");
+    install_fake(&w.gvr_home(), "1.22.10");
     settle();
     assert_eq!(go_here(&w, &dir).0, "1.22.10");
     // GVR_VERSION is an input of the decision.
-    w.env.push(("GVR_VERSION".into(), "1.22.6".into()));
+    w.env("GVR_VERSION", "1.22.6");
     assert_eq!(go_here(&w, &dir).0, "1.22.6");
 }
 
 #[test]
 fn an_expired_or_damaged_record_hands_over() {
-    let w = World::with_versions(&["1.21.13"]);
+    let w = Gvr::with_versions(&["1.21.13"]);
     w.write("p/.go-version", "1.21.13\n");
     let dir = w.dir("p");
     settle();
@@ -120,14 +120,14 @@ fn an_expired_or_damaged_record_hands_over() {
         .join("\n");
     std::fs::write(&record, expired + "\n").unwrap();
     let damaged = record_id(&w);
-    ok(w.shim("go", &dir, &["version"]));
+    w.shim("go", &dir, ["version"]).ok();
     assert_ne!(record_id(&w), damaged, "an expired record is decided again");
 
     // Cut short (no `end` line): not replayed, though every line it has still holds.
     let text = std::fs::read_to_string(&record).unwrap();
     std::fs::write(&record, text.trim_end().trim_end_matches("end")).unwrap();
     let damaged = record_id(&w);
-    ok(w.shim("go", &dir, &["version"]));
+    w.shim("go", &dir, ["version"]).ok();
     assert_ne!(record_id(&w), damaged, "a truncated record is not trusted");
 
     std::fs::write(
@@ -136,20 +136,16 @@ fn an_expired_or_damaged_record_hands_over() {
     )
     .unwrap();
     let damaged = record_id(&w);
-    ok(w.shim("go", &dir, &["version"]));
+    w.shim("go", &dir, ["version"]).ok();
     assert_ne!(record_id(&w), damaged, "a damaged record is not trusted");
 
     // Without the full shim to hand over to (and no record), the fast shim says how to
     // repair it.
-    std::fs::remove_dir_all(w.home.join("shims/.full")).unwrap();
+    std::fs::remove_dir_all(w.gvr_home().join("shims/.full")).unwrap();
     std::fs::remove_file(&record).unwrap();
-    let out = w.shim("go", &dir, &["version"]);
+    let out = w.shim("go", &dir, ["version"]);
     assert_eq!(out.status.code(), Some(127));
-    assert!(
-        stderr(&out).contains("run `gvr rehash`"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(out.stderr.contains("run `gvr rehash`"), "{}", out.stderr);
 }
 
 #[test]
@@ -169,13 +165,9 @@ fn the_fast_shim_links_no_c_library() {
 
 #[test]
 fn decisions_that_rest_on_a_system_go_are_not_recorded() {
-    let mut w = World::with_versions(&["1.22.10"]);
+    let mut w = Gvr::with_versions(&["1.22.10"]);
     let sys = w.system_go("sys", "1.20.14");
-    w.path = format!(
-        "{}:{}:/usr/bin:/bin",
-        w.home.join("shims").display(),
-        sys.display()
-    );
+    w.set_path(&[&sys]);
     let plain = w.dir("plain");
     settle();
     assert_eq!(go_here(&w, &plain).0, "1.20.14");
@@ -189,10 +181,10 @@ fn decisions_that_rest_on_a_system_go_are_not_recorded() {
 
 #[test]
 fn a_replayed_call_starts_the_tool_like_the_full_shim() {
-    let w = World::with_versions(&["1.22.10"]);
+    let w = Gvr::with_versions(&["1.22.10"]);
     w.write("p/.go-version", "1.22.10\n");
     let dir = w.dir("p");
-    let go = w.home.join("versions/1.22.10/bin/go");
+    let go = w.gvr_home().join("versions/1.22.10/bin/go");
     // Reports its standard descriptors, its blocked signals and SIGPIPE's disposition.
     std::fs::write(
         &go,
@@ -204,10 +196,12 @@ fn a_replayed_call_starts_the_tool_like_the_full_shim() {
     // First call decides and records, the second replays: both start the tool alike,
     // even from a caller with closed descriptors, blocked signals and SIGPIPE ignored.
     let run = || {
-        ok(w.cmd("bash", &dir)
-            .args(["-c", "trap '' PIPE; exec 3>&1 <&- >&- 2>&-; go version"])
-            .output()
-            .unwrap())
+        Run::of(
+            w.cmd("bash", &dir)
+                .args(["-c", "trap '' PIPE; exec 3>&1 <&- >&- 2>&-; go version"]),
+        )
+        .ok()
+        .stdout
     };
     let decided = run();
     let recorded = record_id(&w);

@@ -9,70 +9,50 @@ use std::fs;
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::sync::OnceLock;
 
 use sha2::{Digest, Sha256};
 
+use crate::support::cli::{gvr_bin, Gvr, Run};
 use crate::support::sdk::install_fake;
 use crate::support::server::{Fault, Server};
 
 const MODULE: &str = "golang.org/x/tools/gopls";
 
-/// A temp world: HOME, GVR_HOME, cache, a project dir, and a module proxy dir.
-struct World {
-    _tmp: tempfile::TempDir,
-    root: PathBuf,
+/// A world for these tests: the shared harness plus a module proxy, GOPATH and module
+/// cache under its root.
+fn world() -> Gvr {
+    let w = Gvr::new();
+    for d in ["proxy", "gopath", "modcache"] {
+        fs::create_dir_all(w.root().join(d)).unwrap();
+    }
+    w
 }
 
-impl World {
-    fn new() -> World {
-        let tmp = tempfile::tempdir().unwrap();
-        let root = tmp.path().canonicalize().unwrap();
-        for d in [
-            "home", "gvr", "cache", "proj", "proxy", "gopath", "modcache",
-        ] {
-            fs::create_dir_all(root.join(d)).unwrap();
-        }
-        World { _tmp: tmp, root }
-    }
-    fn gvr_home(&self) -> PathBuf {
-        self.root.join("gvr")
-    }
-    fn proj(&self) -> PathBuf {
-        self.root.join("proj")
-    }
+/// What the gopls tests need on top of [`Gvr`].
+trait GoplsWorld {
+    fn proxy(&self) -> PathBuf;
+    fn gvr_build(&self, args: &[&str]) -> Command;
+    fn install_real_go(&self) -> String;
+    fn publish(&self, version: &str, go_line: &str, version_output: &str);
+    fn build_dir(&self, gopls: &str, go: &str) -> PathBuf;
+    fn tmp_leftovers(&self) -> Vec<String>;
+}
+
+impl GoplsWorld for Gvr {
     fn proxy(&self) -> PathBuf {
-        self.root.join("proxy")
-    }
-
-    /// `program` with a cleared environment (HOME, GVR_HOME, cache, a plain PATH), in `cwd`.
-    fn cmd(&self, program: &Path, cwd: &Path) -> Command {
-        let mut c = Command::new(program);
-        c.env_clear()
-            .current_dir(cwd)
-            .env("HOME", self.root.join("home"))
-            .env("GVR_HOME", self.gvr_home())
-            .env("GVR_CACHE_DIR", self.root.join("cache"))
-            .env("PATH", "/usr/bin:/bin");
-        c
-    }
-
-    /// `gvr args…` with a cleared environment, run in `cwd`.
-    fn gvr(&self, cwd: &Path, args: &[&str]) -> Command {
-        let mut c = self.cmd(Path::new(env!("CARGO_BIN_EXE_gvr")), cwd);
-        c.args(args);
-        c
+        self.root().join("proxy")
     }
 
     /// `gvr` set up to build from this world's `file://` proxy with a real SDK.
     fn gvr_build(&self, args: &[&str]) -> Command {
-        let mut c = self.gvr(&self.proj(), args);
+        let mut c = self.command(args);
         c.env("GOPROXY", format!("file://{}", self.proxy().display()))
             .env("GOSUMDB", "off")
             .env("GOFLAGS", "-mod=mod -modcacherw")
-            .env("GOPATH", self.root.join("gopath"))
-            .env("GOMODCACHE", self.root.join("modcache"))
+            .env("GOPATH", self.root().join("gopath"))
+            .env("GOMODCACHE", self.root().join("modcache"))
             .env("GOCACHE", shared_gocache());
         c
     }
@@ -145,12 +125,7 @@ func main() {{
 
     /// Entries left in `$GVR_HOME/tmp` (staging must be gone after every install).
     fn tmp_leftovers(&self) -> Vec<String> {
-        match fs::read_dir(self.gvr_home().join("tmp")) {
-            Ok(rd) => rd
-                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-                .collect(),
-            Err(_) => Vec::new(),
-        }
+        Gvr::ls(&self.tmp_dir())
     }
 }
 
@@ -185,39 +160,6 @@ fn real_goroot() -> &'static (PathBuf, String) {
     })
 }
 
-fn run(c: &mut Command) -> Output {
-    c.output().unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-#[track_caller]
-fn ok(c: &mut Command) -> (String, String) {
-    let out = run(c);
-    let (so, se) = (text(&out.stdout), text(&out.stderr));
-    assert!(
-        out.status.success(),
-        "expected success, got {}\nstdout:\n{so}\nstderr:\n{se}",
-        out.status
-    );
-    (so, se)
-}
-
-#[track_caller]
-fn fails(c: &mut Command) -> String {
-    let out = run(c);
-    let se = text(&out.stderr);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "expected exit 1\nstdout:\n{}\nstderr:\n{se}",
-        text(&out.stdout)
-    );
-    se
-}
-
 fn sha256_hex(path: &Path) -> String {
     hex::encode(Sha256::digest(fs::read(path).unwrap()))
 }
@@ -228,16 +170,18 @@ fn receipt(dir: &Path) -> serde_json::Value {
 
 #[test]
 fn builds_from_a_file_proxy_with_a_real_sdk() {
-    let w = World::new();
+    let w = world();
     let go = w.install_real_go();
     w.publish("v0.20.99", "1.21", "golang.org/x/tools/gopls v0.20.99\n");
     // A mirror without prebuilt gopls: gvr says so and builds from source.
-    let empty_mirror = w.root.join("empty-mirror");
+    let empty_mirror = w.root().join("empty-mirror");
     fs::create_dir_all(&empty_mirror).unwrap();
 
-    let (stdout, stderr) = ok(w
-        .gvr_build(&["gopls", "install", "v0.20.99", "--with-go", &go])
-        .env("GVR_MIRROR", &empty_mirror));
+    let Run { stdout, stderr, .. } = Run::of(
+        w.gvr_build(&["gopls", "install", "v0.20.99", "--with-go", &go])
+            .env("GVR_MIRROR", &empty_mirror),
+    )
+    .ok();
     let dir = w.build_dir("v0.20.99", &go);
     let bin = dir.join("gopls");
     assert_eq!(stdout.trim(), bin.display().to_string());
@@ -280,36 +224,40 @@ fn builds_from_a_file_proxy_with_a_real_sdk() {
     );
     assert!(r["installed_at"].as_str().unwrap().starts_with("20"), "{r}");
 
-    let out = run(Command::new(&bin).arg("version"));
-    assert_eq!(text(&out.stdout), "golang.org/x/tools/gopls v0.20.99\n");
+    let out = Run::of(Command::new(&bin).arg("version"));
+    assert_eq!(out.stdout, "golang.org/x/tools/gopls v0.20.99\n");
 
     // Listed; a second install is a no-op; --force rebuilds into the same place.
-    let (list, _) = ok(&mut w.gvr(&w.proj(), &["gopls", "list"]));
+    let list = w.run(["gopls", "list"]).ok().stdout;
     assert_eq!(list, format!("v0.20.99\tgo{go}\t{}\n", bin.display()));
-    let (_, stderr) = ok(&mut w.gvr_build(&["gopls", "install", "v0.20.99", "--with-go", &go]));
+    let stderr = Run::of(&mut w.gvr_build(&["gopls", "install", "v0.20.99", "--with-go", &go]))
+        .ok()
+        .stderr;
     assert!(stderr.contains("already installed"), "{stderr}");
     let installed_at = r["installed_at"].clone();
     std::thread::sleep(std::time::Duration::from_millis(1100));
-    let (_, stderr) =
-        ok(&mut w.gvr_build(&["gopls", "install", "v0.20.99", "--with-go", &go, "--force"]));
+    let stderr =
+        Run::of(&mut w.gvr_build(&["gopls", "install", "v0.20.99", "--with-go", &go, "--force"]))
+            .ok()
+            .stderr;
     assert!(stderr.contains("built gopls v0.20.99"), "{stderr}");
     assert_ne!(receipt(&dir)["installed_at"], installed_at);
     assert!(w.tmp_leftovers().is_empty(), "{:?}", w.tmp_leftovers());
 
     // Uninstall removes every build of that version; twice is an error.
-    let (_, stderr) = ok(&mut w.gvr(&w.proj(), &["gopls", "uninstall", "v0.20.99"]));
+    let stderr = w.run(["gopls", "uninstall", "v0.20.99"]).ok().stderr;
     assert!(
         stderr.contains(&format!("removed gopls v0.20.99 built by go{go}")),
         "{stderr}"
     );
     assert!(!w.gvr_home().join("gopls/v0.20.99").exists());
-    let err = fails(&mut w.gvr(&w.proj(), &["gopls", "uninstall", "v0.20.99"]));
+    let err = w.run(["gopls", "uninstall", "v0.20.99"]).fails().stderr;
     assert!(err.contains("gopls v0.20.99 is not installed"), "{err}");
 }
 
 #[test]
 fn two_concurrent_installs_make_one_build_and_both_succeed() {
-    let w = World::new();
+    let w = world();
     let go = w.install_real_go();
     w.publish("v0.20.99", "1.21", "golang.org/x/tools/gopls v0.20.99\n");
     let mut a = w
@@ -347,23 +295,23 @@ fn two_concurrent_installs_make_one_build_and_both_succeed() {
 
 #[test]
 fn too_old_go_names_the_go_needed() {
-    let w = World::new();
+    let w = world();
     // From the table, before any build: v0.20.0 needs Go 1.24.2.
     install_fake(&w.gvr_home(), "1.22.10");
-    let err = fails(&mut w.gvr(
-        &w.proj(),
-        &["gopls", "install", "v0.20.0", "--with-go", "1.22.10"],
-    ));
+    let err = w
+        .run(["gopls", "install", "v0.20.0", "--with-go", "1.22.10"])
+        .fails()
+        .stderr;
     assert!(
         err.contains("gopls v0.20.0 needs Go 1.24.2 or newer to build"),
         "{err}"
     );
     assert!(err.contains("gvr install 1.24"), "{err}");
     install_fake(&w.gvr_home(), "1.24.11");
-    let err = fails(&mut w.gvr(
-        &w.proj(),
-        &["gopls", "install", "v0.20.0", "--with-go", "1.22.10"],
-    ));
+    let err = w
+        .run(["gopls", "install", "v0.20.0", "--with-go", "1.22.10"])
+        .fails()
+        .stderr;
     assert!(
         err.contains("`gvr gopls install v0.20.0 --with-go 1.24.11`"),
         "{err}"
@@ -372,10 +320,10 @@ fn too_old_go_names_the_go_needed() {
 
 #[test]
 fn go_1_12_gets_the_gopls_that_supports_it_built_by_go_1_16() {
-    let w = World::new();
+    let w = world();
     install_fake(&w.gvr_home(), "1.12.17");
-    fs::write(w.proj().join(".go-version"), "1.12.17\n").unwrap();
-    let (out, _) = ok(&mut w.gvr(&w.proj(), &["gopls", "current"]));
+    fs::write(w.work().join(".go-version"), "1.12.17\n").unwrap();
+    let out = w.run(["gopls", "current"]).ok().stdout;
     assert!(
         out.contains("gopls v0.7.5 (set by gvr's compatibility table for go1.12.17)"),
         "{out}"
@@ -385,7 +333,7 @@ fn go_1_12_gets_the_gopls_that_supports_it_built_by_go_1_16() {
         "{out}"
     );
     // Go 1.12 has no `go install module@version`: refused before running go.
-    let err = fails(&mut w.gvr(&w.proj(), &["gopls", "install"]));
+    let err = w.run(["gopls", "install"]).fails().stderr;
     assert!(
         err.contains("gopls v0.7.5 needs Go 1.16 or newer to build")
             && err.contains("gvr install 1.16"),
@@ -396,10 +344,12 @@ fn go_1_12_gets_the_gopls_that_supports_it_built_by_go_1_16() {
 #[test]
 fn too_old_go_reported_by_go_names_the_go_needed() {
     // A release the table does not know: go itself refuses, and gvr reads why.
-    let w = World::new();
+    let w = world();
     let go = w.install_real_go();
     w.publish("v0.20.98", "1.99", "golang.org/x/tools/gopls v0.20.98\n");
-    let err = fails(&mut w.gvr_build(&["gopls", "install", "v0.20.98", "--with-go", &go]));
+    let err = Run::of(&mut w.gvr_build(&["gopls", "install", "v0.20.98", "--with-go", &go]))
+        .fails()
+        .stderr;
     assert!(
         err.contains("gopls v0.20.98 needs Go 1.99 or newer to build"),
         "{err}"
@@ -411,7 +361,7 @@ fn too_old_go_reported_by_go_names_the_go_needed() {
 
 #[test]
 fn checks_what_the_built_binary_says_it_is() {
-    let w = World::new();
+    let w = world();
     let go = w.install_real_go();
     // The old two-line `gopls version` format is understood.
     w.publish(
@@ -419,12 +369,14 @@ fn checks_what_the_built_binary_says_it_is() {
         "1.18",
         "golang.org/x/tools/gopls v0.13.99\n    golang.org/x/tools/gopls@v0.13.99 h1:abc=\n",
     );
-    ok(&mut w.gvr_build(&["gopls", "install", "v0.13.99", "--with-go", &go]));
+    Run::of(&mut w.gvr_build(&["gopls", "install", "v0.13.99", "--with-go", &go])).ok();
     assert!(w.build_dir("v0.13.99", &go).join("gopls").is_file());
 
     // A binary claiming another version is refused and nothing is installed.
     w.publish("v0.20.97", "1.21", "golang.org/x/tools/gopls v0.20.99\n");
-    let err = fails(&mut w.gvr_build(&["gopls", "install", "v0.20.97", "--with-go", &go]));
+    let err = Run::of(&mut w.gvr_build(&["gopls", "install", "v0.20.97", "--with-go", &go]))
+        .fails()
+        .stderr;
     assert!(
         err.contains("says it is gopls v0.20.99, expected v0.20.97"),
         "{err}"
@@ -451,9 +403,9 @@ fn write_prebuilt(mirror: &Path, gopls: &str, go: &str, claims: &str) -> (PathBu
 #[test]
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
 fn installs_a_verified_prebuilt_from_a_mirror() {
-    let w = World::new();
+    let w = world();
     install_fake(&w.gvr_home(), "1.24.11");
-    let mirror = w.root.join("mirror");
+    let mirror = w.root().join("mirror");
     let (path, sum) = write_prebuilt(&mirror, "v0.20.0", "1.24.11", "v0.20.0");
     let side = format!("{}.sha256", path.display());
     fs::write(
@@ -463,12 +415,14 @@ fn installs_a_verified_prebuilt_from_a_mirror() {
     .unwrap();
 
     let url = format!("file://{}", mirror.display());
-    let (stdout, stderr) = ok(w
-        .gvr(
-            &w.proj(),
-            &["gopls", "install", "v0.20.0", "--with-go", "1.24.11"],
+    let Run { stdout, stderr, .. } = Run::of(
+        w.command_in(
+            &w.work(),
+            ["gopls", "install", "v0.20.0", "--with-go", "1.24.11"],
         )
-        .env("GVR_MIRROR", &url));
+        .env("GVR_MIRROR", &url),
+    )
+    .ok();
     let dir = w.build_dir("v0.20.0", "1.24.11");
     assert_eq!(stdout.trim(), dir.join("gopls").display().to_string());
     assert!(
@@ -490,9 +444,8 @@ fn installs_a_verified_prebuilt_from_a_mirror() {
     let (path, good) = write_prebuilt(&mirror, "v0.19.1", "1.24.11", "v0.19.1");
     let bad = "0".repeat(64);
     fs::write(format!("{}.sha256", path.display()), &bad).unwrap();
-    let err = fails(&mut w.gvr(
-        &w.proj(),
-        &[
+    let err = w
+        .run([
             "gopls",
             "install",
             "v0.19.1",
@@ -500,8 +453,9 @@ fn installs_a_verified_prebuilt_from_a_mirror() {
             "1.24.11",
             "--mirror",
             &mirror.display().to_string(),
-        ],
-    ));
+        ])
+        .fails()
+        .stderr;
     assert!(err.contains("checksum mismatch"), "{err}");
     assert!(err.contains(&bad) && err.contains(&good), "{err}");
     assert!(!w.gvr_home().join("gopls/v0.19.1").exists());
@@ -510,14 +464,14 @@ fn installs_a_verified_prebuilt_from_a_mirror() {
 
 #[test]
 fn pin_and_current_follow_the_precedence() {
-    let w = World::new();
+    let w = world();
     install_fake(&w.gvr_home(), "1.24.11");
-    let proj = w.proj();
+    let proj = w.work();
     let sub = proj.join("cmd/tool");
     fs::create_dir_all(&sub).unwrap();
     fs::write(proj.join(".go-version"), "1.24.11\n").unwrap();
 
-    let (out, _) = ok(&mut w.gvr(&sub, &["gopls", "current"]));
+    let out = w.run_in(&sub, ["gopls", "current"]).ok().stdout;
     assert!(
         out.contains("gopls v0.20.0 (set by gvr's compatibility table for go1.24.11)"),
         "{out}"
@@ -534,13 +488,13 @@ fn pin_and_current_follow_the_precedence() {
         "{out}"
     );
 
-    let (_, err) = ok(&mut w.gvr(&proj, &["gopls", "pin", "0.19.1"]));
+    let err = w.run_in(&proj, ["gopls", "pin", "0.19.1"]).ok().stderr;
     assert!(err.contains("pinned gopls v0.19.1"), "{err}");
     assert_eq!(
         fs::read_to_string(proj.join(".gopls-version")).unwrap(),
         "v0.19.1\n"
     );
-    let (out, _) = ok(&mut w.gvr(&sub, &["gopls", "current"]));
+    let out = w.run_in(&sub, ["gopls", "current"]).ok().stdout;
     assert!(
         out.contains(&format!(
             "gopls v0.19.1 (set by the .gopls-version file at {})",
@@ -549,9 +503,12 @@ fn pin_and_current_follow_the_precedence() {
         "{out}"
     );
 
-    let (out, _) = ok(w
-        .gvr(&sub, &["gopls", "current"])
-        .env("GVR_GOPLS_VERSION", "v0.18.1"));
+    let out = Run::of(
+        w.command_in(&sub, ["gopls", "current"])
+            .env("GVR_GOPLS_VERSION", "v0.18.1"),
+    )
+    .ok()
+    .stdout;
     assert!(
         out.contains("gopls v0.18.1 (set by GVR_GOPLS_VERSION)"),
         "{out}"
@@ -561,7 +518,7 @@ fn pin_and_current_follow_the_precedence() {
     let built = w.build_dir("v0.19.1", "1.24.11");
     fs::create_dir_all(&built).unwrap();
     fs::write(built.join("gopls"), "").unwrap();
-    let (out, _) = ok(&mut w.gvr(&sub, &["gopls", "current"]));
+    let out = w.run_in(&sub, ["gopls", "current"]).ok().stdout;
     assert!(
         out.contains(&format!(
             "built by go1.24.11: {}",
@@ -571,37 +528,40 @@ fn pin_and_current_follow_the_precedence() {
     );
 
     // Re-pin without a version: the table's choice for the selected Go.
-    let (_, err) = ok(&mut w.gvr(&proj, &["gopls", "pin"]));
+    let err = w.run_in(&proj, ["gopls", "pin"]).ok().stderr;
     assert!(err.contains("from v0.19.1 to v0.20.0"), "{err}");
-    ok(&mut w.gvr(&proj, &["gopls", "pin", "--unset"]));
+    w.run_in(&proj, ["gopls", "pin", "--unset"]).ok();
     assert!(!proj.join(".gopls-version").exists());
-    let err = fails(&mut w.gvr(&proj, &["gopls", "pin", "--unset"]));
+    let err = w.run_in(&proj, ["gopls", "pin", "--unset"]).fails().stderr;
     assert!(err.contains("no .gopls-version"), "{err}");
-    let out = run(&mut w.gvr(&proj, &["gopls", "pin", "vX"]));
+    let out = w.run_in(&proj, ["gopls", "pin", "vX"]);
     assert_eq!(out.status.code(), Some(2), "a bad version is a usage error");
     assert!(
-        text(&out.stderr).contains("`vX` is not a gopls version"),
+        out.stderr.contains("`vX` is not a gopls version"),
         "{}",
-        text(&out.stderr)
+        out.stderr
     );
 
     // No selection at all: say how to make one.
     fs::remove_file(proj.join(".go-version")).unwrap();
-    let err = fails(&mut w.gvr(&proj, &["gopls", "current"]));
+    let err = w.run_in(&proj, ["gopls", "current"]).fails().stderr;
     assert!(
         err.contains("no Go version is selected for") && err.contains("gvr local"),
         "{err}"
     );
-    let err = fails(&mut w.gvr(&proj, &["gopls", "install", "--with-go", "1.23"]));
+    let err = w
+        .run_in(&proj, ["gopls", "install", "--with-go", "1.23"])
+        .fails()
+        .stderr;
     assert!(err.contains("gvr install 1.23"), "{err}");
 }
 
 #[test]
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
 fn installs_a_verified_prebuilt_over_http() {
-    let w = World::new();
+    let w = world();
     install_fake(&w.gvr_home(), "1.24.11");
-    let mirror = w.root.join("mirror");
+    let mirror = w.root().join("mirror");
     let (path, sum) = write_prebuilt(&mirror, "v0.20.0", "1.24.11", "v0.20.0");
     fs::write(format!("{}.sha256", path.display()), format!("{sum}\n")).unwrap();
     let (path, _) = write_prebuilt(&mirror, "v0.19.1", "1.24.11", "v0.19.1");
@@ -609,9 +569,8 @@ fn installs_a_verified_prebuilt_over_http() {
     let server = Server::start(&mirror);
     let base = server.url();
 
-    let (_, stderr) = ok(&mut w.gvr(
-        &w.proj(),
-        &[
+    let stderr = w
+        .run([
             "gopls",
             "install",
             "v0.20.0",
@@ -619,8 +578,9 @@ fn installs_a_verified_prebuilt_over_http() {
             "1.24.11",
             "--mirror",
             &base,
-        ],
-    ));
+        ])
+        .ok()
+        .stderr;
     let url = format!("{base}/gopls/v0.20.0/gopls-v0.20.0-go1.24.11-linux-amd64");
     assert!(stderr.contains(&format!("from {url}")), "{stderr}");
     let r = receipt(&w.build_dir("v0.20.0", "1.24.11"));
@@ -629,9 +589,8 @@ fn installs_a_verified_prebuilt_over_http() {
         (url.as_str(), sum.as_str())
     );
 
-    let err = fails(&mut w.gvr(
-        &w.proj(),
-        &[
+    let err = w
+        .run([
             "gopls",
             "install",
             "v0.19.1",
@@ -639,8 +598,9 @@ fn installs_a_verified_prebuilt_over_http() {
             "1.24.11",
             "--mirror",
             &base,
-        ],
-    ));
+        ])
+        .fails()
+        .stderr;
     assert!(
         err.contains(&format!("checksum mismatch for {base}/gopls/v0.19.1/")),
         "{err}"
@@ -648,9 +608,8 @@ fn installs_a_verified_prebuilt_over_http() {
     assert!(!w.gvr_home().join("gopls/v0.19.1").exists());
 
     // Offline: an http mirror is not asked at all.
-    let err = fails(&mut w.gvr(
-        &w.proj(),
-        &[
+    let err = w
+        .run([
             "gopls",
             "install",
             "v0.19.1",
@@ -659,8 +618,9 @@ fn installs_a_verified_prebuilt_over_http() {
             "--mirror",
             &base,
             "--offline",
-        ],
-    ));
+        ])
+        .fails()
+        .stderr;
     assert!(
         err.contains(&format!("offline: not asking {base}")),
         "{err}"
@@ -671,9 +631,9 @@ fn installs_a_verified_prebuilt_over_http() {
 #[test]
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
 fn a_flaky_mirror_is_retried_and_a_cut_download_resumed() {
-    let w = World::new();
+    let w = world();
     install_fake(&w.gvr_home(), "1.24.11");
-    let mirror = w.root.join("mirror");
+    let mirror = w.root().join("mirror");
     let (path, sum) = write_prebuilt(&mirror, "v0.20.0", "1.24.11", "v0.20.0");
     fs::write(format!("{}.sha256", path.display()), format!("{sum}\n")).unwrap();
     let server = Server::start(&mirror);
@@ -683,10 +643,10 @@ fn a_flaky_mirror_is_retried_and_a_cut_download_resumed() {
     // One 500, then a body cut after 20 bytes, then the rest.
     server.set_fault(bin, Fault::new().fail_5xx(500, 1).truncate(20, 1));
 
-    let (stdout, _) = ok(w
-        .gvr(
-            &w.proj(),
-            &[
+    let stdout = Run::of(
+        w.command_in(
+            &w.work(),
+            [
                 "gopls",
                 "install",
                 "v0.20.0",
@@ -696,7 +656,10 @@ fn a_flaky_mirror_is_retried_and_a_cut_download_resumed() {
                 &server.url(),
             ],
         )
-        .env("GVR_RETRY_BASE_MS", "10"));
+        .env("GVR_RETRY_BASE_MS", "10"),
+    )
+    .ok()
+    .stdout;
     let dir = w.build_dir("v0.20.0", "1.24.11");
     assert_eq!(stdout.trim(), dir.join("gopls").display().to_string());
     assert_eq!(
@@ -711,44 +674,34 @@ fn a_flaky_mirror_is_retried_and_a_cut_download_resumed() {
     assert_eq!(gets[2].header("range"), Some("bytes=20-"));
 }
 
-/// Puts the built shim into `$GVR_HOME/shims` under `names` (what `gvr rehash` does).
-fn link_shims(w: &World, names: &[&str]) -> PathBuf {
-    let shim = Path::new(env!("CARGO_BIN_EXE_gvr")).with_file_name("gvr-shim");
-    let dir = w.gvr_home().join("shims");
-    fs::create_dir_all(&dir).unwrap();
-    for n in names {
-        fs::copy(&shim, dir.join(n)).unwrap();
-    }
-    dir
-}
-
 #[test]
 
 fn the_gopls_shim_runs_the_pinned_build_with_the_go_env() {
-    let w = World::new();
+    let mut w = world();
     let go = w.install_real_go();
     w.publish("v0.20.99", "1.21", "golang.org/x/tools/gopls v0.20.99\n");
-    ok(&mut w.gvr_build(&["gopls", "install", "v0.20.99", "--with-go", &go]));
+    Run::of(&mut w.gvr_build(&["gopls", "install", "v0.20.99", "--with-go", &go])).ok();
 
-    let ws = w.proj();
+    let ws = w.work();
     let sub = ws.join("mod/pkg");
     fs::create_dir_all(&sub).unwrap();
     fs::write(ws.join(".go-version"), format!("{go}\n")).unwrap();
     fs::write(ws.join(".gopls-version"), "v0.20.99\n").unwrap();
     fs::write(ws.join("go.work"), "go 1.21\n\nuse ./mod\n").unwrap();
     fs::write(ws.join("mod/go.mod"), "module example.com/mod\n\ngo 1.21\n").unwrap();
-    let shims = link_shims(&w, &["go", "gopls"]);
-    let path = format!("{}:/usr/bin:/bin", shims.display());
+    let shims = w.copy_shims(&["go", "gopls"]);
+    w.set_path(&[]);
 
-    let (go_env, _) = ok(w
-        .cmd(&shims.join("go"), &sub)
-        .args(["env", "GOROOT", "GOWORK", "GOCACHE"])
-        .env("PATH", &path));
+    let go_env = Run::of(
+        w.cmd(shims.join("go"), &sub)
+            .args(["env", "GOROOT", "GOWORK", "GOCACHE"]),
+    )
+    .ok()
+    .stdout;
     let args = ["-rpc.trace", "-logfile", "auto", "check", "a b.go"];
-    let (out, _) = ok(w
-        .cmd(&shims.join("gopls"), &sub)
-        .args(args)
-        .env("PATH", &path));
+    let out = Run::of(w.cmd(shims.join("gopls"), &sub).args(args))
+        .ok()
+        .stdout;
     assert!(out.starts_with("fake gopls v0.20.99 args=[\"-rpc.trace\" \"-logfile\" \"auto\" \"check\" \"a b.go\"]\n"), "{out}");
     let seen = |k: &str| {
         out.lines()
@@ -777,12 +730,13 @@ fn the_gopls_shim_runs_the_pinned_build_with_the_go_env() {
     );
 
     // A pin that is not built: the shim says which command builds it.
-    let err = fails(
-        w.cmd(&shims.join("gopls"), &sub)
+    let err = Run::of(
+        w.cmd(shims.join("gopls"), &sub)
             .arg("version")
-            .env("PATH", &path)
             .env("GVR_GOPLS_VERSION", "v0.20.98"),
-    );
+    )
+    .fails()
+    .stderr;
     assert!(
         err.contains("gopls v0.20.98 (pinned by GVR_GOPLS_VERSION) is not built"),
         "{err}"
@@ -793,31 +747,28 @@ fn the_gopls_shim_runs_the_pinned_build_with_the_go_env() {
 #[test]
 
 fn the_gopls_shim_builds_a_missing_pin_with_auto_install() {
-    let w = World::new();
+    let mut w = world();
     let go = w.install_real_go();
     w.publish("v0.13.99", "1.18", "golang.org/x/tools/gopls v0.13.99\n");
-    let ws = w.proj();
+    let ws = w.work();
     fs::write(ws.join(".go-version"), format!("{go}\n")).unwrap();
     fs::write(ws.join(".gopls-version"), "v0.13.99\n").unwrap();
-    let shims = link_shims(&w, &["go", "gopls"]);
+    let shims = w.copy_shims(&["go", "gopls"]);
     // The shim finds `gvr` on PATH (no `gvr rehash` record here).
-    let gvr_dir = Path::new(env!("CARGO_BIN_EXE_gvr")).parent().unwrap();
-    let path = format!("{}:{}:/usr/bin:/bin", shims.display(), gvr_dir.display());
+    let gvr_dir = Path::new(gvr_bin()).parent().unwrap();
+    w.set_path(&[gvr_dir]);
 
     let build_env = w.gvr_build(&[]);
     let env: Vec<_> = build_env
         .get_envs()
         .map(|(k, v)| (k.to_owned(), v.map(|v| v.to_owned())))
         .collect();
-    let mut shim = w.cmd(&shims.join("gopls"), &ws);
+    let mut shim = w.cmd(shims.join("gopls"), &ws);
     for (k, v) in env.into_iter().filter_map(|(k, v)| Some((k, v?))) {
         shim.env(k, v);
     }
-    let out = run(shim
-        .arg("version")
-        .env("PATH", &path)
-        .env("GVR_AUTO_INSTALL", "1"));
-    let (so, se) = (text(&out.stdout), text(&out.stderr));
+    let out = Run::of(shim.arg("version").env("GVR_AUTO_INSTALL", "1"));
+    let (so, se) = (&out.stdout, &out.stderr);
     assert!(out.status.success(), "{se}");
     // gvr's own output went to stderr; stdout is gopls's alone.
     assert_eq!(so, "golang.org/x/tools/gopls v0.13.99\n", "stderr:\n{se}");

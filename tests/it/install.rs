@@ -31,18 +31,11 @@ fn serve(m: &Mirror) -> Server {
 /// Runs the installed `bin/go version` with a clean env and returns its stdout.
 fn installed_go_version(g: &Gvr, v: &str) -> String {
     let go = g.version_dir(v).join("bin/go");
-    let out = Command::new(&go)
-        .arg("version")
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", go.display()));
-    assert!(
-        out.status.success(),
-        "{} version failed: {out:?}",
-        go.display()
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
+    g.run_program(&go, ["version"])
+        .ok()
+        .stdout
+        .trim()
+        .to_string()
 }
 
 /// `versions/<v>` is a complete, runnable SDK with a receipt.

@@ -2,7 +2,7 @@
 //! directory selects, installs and uninstalls keep the shims in step, and
 //! `gvr local --install` installs before pinning.
 
-use crate::support::cli::Gvr;
+use crate::support::cli::{finish, Gvr};
 use crate::support::fixtures::{Mirror, MirrorBuilder};
 use crate::support::server::Server;
 
@@ -24,15 +24,14 @@ fn install_without_spec_installs_the_version_pinned_here() {
     std::fs::create_dir_all(&proj).unwrap();
     std::fs::write(g.work().join("proj/.go-version"), "go1.22.6\n").unwrap();
 
-    let mut cmd = g.command(["install"]);
-    let out = cmd.current_dir(&proj).output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let out = g.run_in(&proj, ["install"]);
+    let stderr = &out.stderr;
     assert!(out.status.success(), "{stderr}");
     assert!(stderr.contains("installed go1.22.6"), "{stderr}");
     assert!(g.version_dir("1.22.6").join("bin/go").is_file());
 
-    let out = g.command(["install"]).current_dir(&proj).output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let out = g.run_in(&proj, ["install"]);
+    let stderr = &out.stderr;
     assert!(out.status.success(), "{stderr}");
     assert!(
         stderr.contains("go1.22.6") && stderr.contains("already installed"),
@@ -99,15 +98,10 @@ fn local_install_installs_then_pins() {
 fn a_closed_stdout_is_not_a_crash() {
     let (g, _s, _m) = world();
     // `gvr list-remote | head -1`: the reader goes away after one line.
-    let mut child = g
-        .command(["list-remote", "--all"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let (args, mut child) = g.spawn(["list-remote", "--all"]);
     drop(child.stdout.take());
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let out = finish((args, child));
+    let stderr = &out.stderr;
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(out.status.code(), Some(0), "{stderr}");
 }

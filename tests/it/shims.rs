@@ -7,13 +7,13 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::select::{ok, shim_bin, stderr, stdout, tool_env, World};
+use crate::support::cli::{copy_exe, shim_bin, Gvr, Run};
 use crate::support::sdk::install_fake;
 
 #[test]
 fn rehash_links_the_shim_and_tracks_installed_versions() {
-    let w = World::with_versions(&["1.21.13", "1.22.10"]);
-    let shims = w.home.join("shims");
+    let w = Gvr::with_versions(&["1.21.13", "1.22.10"]);
+    let shims = w.shims_dir();
     let shim_bin = shim_bin();
     let fast_bin = shim_bin.with_file_name("gvr-shim-fast");
     let ino = |p: &Path| {
@@ -49,17 +49,13 @@ fn rehash_links_the_shim_and_tracks_installed_versions() {
         Path::new(env!("CARGO_BIN_EXE_gvr")).display().to_string()
     );
     // Run under its own name, the shim explains how it is meant to be used.
-    let out = w.cmd(&shim_bin, &w.root).arg("version").output().unwrap();
+    let out = Run::of(w.cmd(&shim_bin, w.root()).arg("version"));
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("run `gvr rehash`"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(out.stderr.contains("run `gvr rehash`"), "{}", out.stderr);
 
     // Uninstalled versions lose their entry; new ones gain one.
-    std::fs::remove_dir_all(w.home.join("versions/1.21.13")).unwrap();
-    install_fake(&w.home, "1.23.4");
+    std::fs::remove_dir_all(w.gvr_home().join("versions/1.21.13")).unwrap();
+    install_fake(&w.gvr_home(), "1.23.4");
     w.rehash();
     assert!(!shims.join("go1.21.13").exists());
     assert!(shims.join("go1.23.4").exists());
@@ -67,25 +63,26 @@ fn rehash_links_the_shim_and_tracks_installed_versions() {
 
 #[test]
 fn the_tool_gets_goroot_path_gotoolchain_gowork_gocache_and_origin() {
-    let w = World::with_versions(&["1.21.13"]);
+    let w = Gvr::with_versions(&["1.21.13"]);
     let work = w.write("ws/go.work", "go 1.21\n\nuse ./app\n");
     let pin = w.write("ws/.go-version", "1.21.13\n");
     w.write("ws/app/go.mod", "module app\n\ngo 1.21\n");
     let dir = w.dir("ws/app/internal/x");
-    let out = ok(w.shim("go", &dir, &["build", "./..."]));
-    let env = tool_env(&out);
-    let sdk = w.home.join("versions/1.21.13");
+    let run = w.shim("go", &dir, ["build", "./..."]).ok();
+    let env = run.tool_env();
+    let out = run.stdout;
+    let sdk = w.gvr_home().join("versions/1.21.13");
     assert!(out.contains("args=build ./...\n"), "{out}");
     assert!(out.contains(&format!("cwd={}\n", dir.display())), "{out}");
     assert_eq!(env["GOROOT"], sdk.display().to_string());
     assert_eq!(
         env["PATH"],
-        format!("{}:{}", sdk.join("bin").display(), w.path)
+        format!("{}:{}", sdk.join("bin").display(), w.path())
     );
     assert_eq!(env["GOTOOLCHAIN"], "local");
     assert_eq!(env["GOWORK"], work.display().to_string());
     let gocache = Path::new(&env["GOCACHE"]);
-    assert_eq!(gocache.parent().unwrap(), w.cache.join("gocache"));
+    assert_eq!(gocache.parent().unwrap(), w.cache_dir().join("gocache"));
     assert!(
         gocache
             .file_name()
@@ -106,19 +103,19 @@ fn the_tool_gets_goroot_path_gotoolchain_gowork_gocache_and_origin() {
 
 #[test]
 fn stale_goroot_is_overridden_and_user_settings_are_respected() {
-    let mut w = World::with_versions(&["1.22.10"]);
+    let mut w = Gvr::with_versions(&["1.22.10"]);
     w.write("p/.go-version", "1.22.10\n");
     w.write("p/go.work", "go 1.22\n");
-    w.set("GOROOT", "/usr/lib/go-1.19");
-    w.set("GOWORK", "off");
-    w.set("GOCACHE", "/tmp/my-gocache");
-    w.set("GOTOOLCHAIN", "go1.22.10+auto");
-    w.set("GOPATH", "/home/u/go");
-    w.set("GOBIN", "/home/u/bin");
-    let env = tool_env(&ok(w.shim("go", &w.dir("p"), &["build"])));
+    w.env("GOROOT", "/usr/lib/go-1.19");
+    w.env("GOWORK", "off");
+    w.env("GOCACHE", "/tmp/my-gocache");
+    w.env("GOTOOLCHAIN", "go1.22.10+auto");
+    w.env("GOPATH", "/home/u/go");
+    w.env("GOBIN", "/home/u/bin");
+    let env = w.shim("go", &w.dir("p"), ["build"]).ok().tool_env();
     assert_eq!(
         env["GOROOT"],
-        w.home.join("versions/1.22.10").display().to_string()
+        w.gvr_home().join("versions/1.22.10").display().to_string()
     );
     assert_eq!(env["GOWORK"], "off");
     assert_eq!(env["GOCACHE"], "/tmp/my-gocache");
@@ -128,8 +125,10 @@ fn stale_goroot_is_overridden_and_user_settings_are_respected() {
 }
 
 /// What a tool started in `dir` by `gvr exec` (or a shim) sees: its whole environment.
-fn exec_env(w: &World, dir: &Path) -> Vec<(String, String)> {
-    ok(w.gvr(dir, &["exec", "--", "env"]))
+fn exec_env(w: &Gvr, dir: &Path) -> Vec<(String, String)> {
+    w.run_in(dir, ["exec", "--", "env"])
+        .ok()
+        .stdout
         .lines()
         .filter_map(|l| l.split_once('='))
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -138,7 +137,7 @@ fn exec_env(w: &World, dir: &Path) -> Vec<(String, String)> {
 
 #[test]
 fn a_nested_shim_recomputes_what_an_outer_gvr_set() {
-    let w = World::with_versions(&["1.21.13", "1.22.10"]);
+    let w = Gvr::with_versions(&["1.21.13", "1.22.10"]);
     w.write("a/.go-version", "1.21.13\n");
     w.write("a/go.work", "go 1.21\n");
     w.write("b/.go-version", "1.22.10\n");
@@ -148,24 +147,25 @@ fn a_nested_shim_recomputes_what_an_outer_gvr_set() {
     // Another workspace's tool (e.g. gopls launched from a process started in `a`) runs
     // the shim by its path, with everything gvr set for `a`.
     let inner = |dir: &str, extra: &[(&str, &str)]| {
-        let out = Command::new(w.home.join("shims/go"))
-            .current_dir(w.dir(dir))
-            .env_clear()
-            .envs(outer.iter().cloned())
-            .envs(extra.iter().copied())
-            .arg("build")
-            .output()
-            .unwrap();
-        tool_env(&ok(out))
+        Run::of(
+            Command::new(w.gvr_home().join("shims/go"))
+                .current_dir(w.dir(dir))
+                .env_clear()
+                .envs(outer.iter().cloned())
+                .envs(extra.iter().copied())
+                .arg("build"),
+        )
+        .ok()
+        .tool_env()
     };
-    let alone = tool_env(&ok(w.shim("go", &w.dir("b"), &["build"])));
+    let alone = w.shim("go", &w.dir("b"), ["build"]).ok().tool_env();
     let env = inner("b", &[]);
     assert_eq!(env["version"], "1.22.10");
     assert_eq!(env["GOWORK"], b_work.display().to_string());
     assert_eq!(env["GOCACHE"], alone["GOCACHE"]);
     assert_ne!(
         env["GOCACHE"],
-        tool_env(&ok(w.shim("go", &w.dir("a"), &["build"])))["GOCACHE"]
+        w.shim("go", &w.dir("a"), ["build"]).ok().tool_env()["GOCACHE"]
     );
     assert_eq!(env["GVR_GO_ORIGIN"], alone["GVR_GO_ORIGIN"]);
     // No go.work in `c`: a's is removed, not kept.
@@ -182,51 +182,49 @@ fn a_nested_shim_recomputes_what_an_outer_gvr_set() {
         "eval \"$({gvr} env --shell)\" && cd {b} && exec {shim} build",
         gvr = env!("CARGO_BIN_EXE_gvr"),
         b = w.dir("b").display(),
-        shim = w.home.join("shims/go").display()
+        shim = w.gvr_home().join("shims/go").display()
     );
-    let env = tool_env(&ok(w
-        .cmd("sh", &w.dir("a"))
-        .args(["-c", &script])
-        .output()
-        .unwrap()));
+    let env = Run::of(w.cmd("sh", &w.dir("a")).args(["-c", &script]))
+        .ok()
+        .tool_env();
     assert_eq!(env["GOWORK"], b_work.display().to_string());
     assert_eq!(env["GOCACHE"], alone["GOCACHE"]);
 }
 
 #[test]
 fn go_env_w_settings_count_as_the_users() {
-    let w = World::with_versions(&["1.22.10"]);
+    let w = Gvr::with_versions(&["1.22.10"]);
     w.write("p/.go-version", "1.22.10\n");
-    let go_env = w.root.join("user/.config/go/env");
+    let go_env = w.home().join(".config/go/env");
     std::fs::create_dir_all(go_env.parent().unwrap()).unwrap();
     std::fs::write(&go_env, "GOTOOLCHAIN=go1.22.10+auto\n").unwrap();
-    let env = tool_env(&ok(w.shim("go", &w.dir("p"), &["build"])));
+    let env = w.shim("go", &w.dir("p"), ["build"]).ok().tool_env();
     assert_eq!(
         env["GOTOOLCHAIN"], "<unset>",
         "go reads it from its env file"
     );
-    assert!(env["GOCACHE"].starts_with(&w.cache.display().to_string()));
+    assert!(env["GOCACHE"].starts_with(&w.cache_dir().display().to_string()));
 }
 
 #[test]
 fn shared_gocache_policy_leaves_gocache_alone() {
-    let mut w = World::with_versions(&["1.22.10"]);
+    let mut w = Gvr::with_versions(&["1.22.10"]);
     w.write("p/.go-version", "1.22.10\n");
-    w.set("GVR_GOCACHE", "shared");
+    w.env("GVR_GOCACHE", "shared");
     assert_eq!(
-        tool_env(&ok(w.shim("go", &w.dir("p"), &["build"])))["GOCACHE"],
+        w.shim("go", &w.dir("p"), ["build"]).ok().tool_env()["GOCACHE"],
         "<unset>"
     );
-    assert!(!w.cache.join("gocache").exists());
+    assert!(!w.cache_dir().join("gocache").exists());
 }
 
 #[test]
 fn two_workspaces_get_two_gocaches_and_subdirs_share_one() {
-    let w = World::with_versions(&["1.22.10"]);
+    let w = Gvr::with_versions(&["1.22.10"]);
     w.write("a/.go-version", "1.22.10\n");
     w.write("b/go.mod", "module b\n");
     w.write("b/.go-version", "1.22.10\n");
-    let cache = |rel: &str| tool_env(&ok(w.shim("go", &w.dir(rel), &["build"])))["GOCACHE"].clone();
+    let cache = |rel: &str| w.shim("go", &w.dir(rel), ["build"]).ok().tool_env()["GOCACHE"].clone();
     let a = cache("a");
     assert_ne!(a, cache("b"));
     assert_eq!(a, cache("a/deep/er"));
@@ -238,40 +236,40 @@ fn two_workspaces_get_two_gocaches_and_subdirs_share_one() {
 
 #[test]
 fn gofmt_shim_and_missing_tools() {
-    let w = World::with_versions(&["1.22.10"]);
+    let w = Gvr::with_versions(&["1.22.10"]);
     w.write("p/.go-version", "1.22.10\n");
-    let env = tool_env(&ok(w.shim("gofmt", &w.dir("p"), &["-l", "."])));
+    let env = w.shim("gofmt", &w.dir("p"), ["-l", "."]).ok().tool_env();
     assert_eq!(
         (env["tool"].as_str(), env["version"].as_str()),
         ("gofmt", "1.22.10")
     );
 
     // gopls is shimmed, but runs only a pinned build: none exists yet.
-    let out = w.shim("gopls", &w.dir("p"), &["version"]);
+    let out = w.shim("gopls", &w.dir("p"), ["version"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("gvr gopls install"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(out.stderr.contains("gvr gopls install"), "{}", out.stderr);
 
     // A shim under a name gvr does not manage says so, with the code of a missing command.
-    std::fs::hard_link(w.home.join("shims/go"), w.home.join("shims/dlv")).unwrap();
-    let out = w.shim("dlv", &w.dir("p"), &["version"]);
+    std::fs::hard_link(
+        w.gvr_home().join("shims/go"),
+        w.gvr_home().join("shims/dlv"),
+    )
+    .unwrap();
+    let out = w.shim("dlv", &w.dir("p"), ["version"]);
     assert_eq!(out.status.code(), Some(127));
     assert!(
-        stderr(&out).starts_with("gvr: `dlv` is not a tool gvr shims"),
+        out.stderr.starts_with("gvr: `dlv` is not a tool gvr shims"),
         "{}",
-        stderr(&out)
+        out.stderr
     );
 
-    std::fs::remove_file(w.home.join("versions/1.22.10/bin/gofmt")).unwrap();
-    let out = w.shim("gofmt", &w.dir("p"), &["-l"]);
+    std::fs::remove_file(w.gvr_home().join("versions/1.22.10/bin/gofmt")).unwrap();
+    let out = w.shim("gofmt", &w.dir("p"), ["-l"]);
     assert_eq!(out.status.code(), Some(127));
     assert!(
-        stderr(&out).contains("gofmt is missing from Go 1.22.10"),
+        out.stderr.contains("gofmt is missing from Go 1.22.10"),
         "{}",
-        stderr(&out)
+        out.stderr
     );
 }
 
@@ -280,40 +278,41 @@ fn gofmt_shim_and_missing_tools() {
 /// the first file it opens becomes its stdout.
 #[test]
 fn closed_std_fds_reach_the_tool_as_dev_null() {
-    let w = World::with_versions(&["1.22.10"]);
+    let w = Gvr::with_versions(&["1.22.10"]);
     w.write("p/.go-version", "1.22.10\n");
-    let go = w.home.join("versions/1.22.10/bin/go");
+    let go = w.gvr_home().join("versions/1.22.10/bin/go");
     std::fs::write(
         &go,
         "#!/bin/sh\nfor fd in 0 1 2; do echo \"fd$fd=$(readlink /proc/$$/fd/$fd || echo closed)\" >&3; done\n",
     )
     .unwrap();
     // fd 3 carries the report; 0, 1 and 2 are closed before the shim runs.
-    let out = ok(w
-        .cmd("sh", &w.dir("p"))
-        .args(["-c", "exec 3>&1 <&- >&- 2>&-; go version"])
-        .output()
-        .unwrap());
+    let out = Run::of(
+        w.cmd("sh", &w.dir("p"))
+            .args(["-c", "exec 3>&1 <&- >&- 2>&-; go version"]),
+    )
+    .ok()
+    .stdout;
     assert_eq!(out, "fd0=/dev/null\nfd1=/dev/null\nfd2=/dev/null\n");
 }
 
 #[test]
 fn exit_code_passes_through() {
-    let mut w = World::with_versions(&["1.22.10"]);
+    let mut w = Gvr::with_versions(&["1.22.10"]);
     w.write("p/.go-version", "1.22.10\n");
-    w.set("FAKE_EXIT", "3");
-    assert_eq!(w.shim("go", &w.dir("p"), &["test"]).status.code(), Some(3));
+    w.env("FAKE_EXIT", "3");
+    assert_eq!(w.shim("go", &w.dir("p"), ["test"]).status.code(), Some(3));
     assert_eq!(
-        w.shim("go", &w.dir("p"), &["version"]).status.code(),
+        w.shim("go", &w.dir("p"), ["version"]).status.code(),
         Some(3)
     );
 }
 
 #[test]
 fn the_shim_execs_so_sigterm_reaches_the_tool() {
-    let mut w = World::with_versions(&["1.22.10"]);
+    let mut w = Gvr::with_versions(&["1.22.10"]);
     w.write("p/.go-version", "1.22.10\n");
-    w.set("FAKE_SLEEP", "20");
+    w.env("FAKE_SLEEP", "20");
     let mut child = w
         .cmd("go", &w.dir("p"))
         .arg("run")
@@ -323,7 +322,11 @@ fn the_shim_execs_so_sigterm_reaches_the_tool() {
         .unwrap();
     let pid = child.id();
     // After exec the same pid runs the SDK's go script.
-    let script = w.home.join("versions/1.22.10/bin/go").display().to_string();
+    let script = w
+        .gvr_home()
+        .join("versions/1.22.10/bin/go")
+        .display()
+        .to_string();
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
@@ -350,57 +353,42 @@ fn the_shim_execs_so_sigterm_reaches_the_tool() {
 
 #[test]
 fn recursion_guard_stops_a_shim_that_finds_itself_as_system_go() {
-    let mut w = World::with_versions(&["1.22.10"]);
+    let mut w = Gvr::with_versions(&["1.22.10"]);
     let shim_bin = shim_bin();
     // A hard link of the shim named `go` elsewhere on PATH: the same file, refused at once.
-    let linked = w.root.join("linked");
+    let linked = w.root().join("linked");
     std::fs::create_dir_all(&linked).unwrap();
-    std::fs::hard_link(w.home.join("shims/go"), linked.join("go")).unwrap();
-    w.path = format!(
-        "{}:{}:/usr/bin:/bin",
-        w.home.join("shims").display(),
-        linked.display()
-    );
-    let out = w.shim("go", &w.dir("p"), &["version"]);
+    std::fs::hard_link(w.gvr_home().join("shims/go"), linked.join("go")).unwrap();
+    w.set_path(&[&linked]);
+    let out = w.shim("go", &w.dir("p"), ["version"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).contains("is gvr's shim itself"),
+        out.stderr.contains("is gvr's shim itself"),
         "{}",
-        stderr(&out)
+        out.stderr
     );
 
     // A copy is a different file on PATH, but the copy finds itself when it runs.
-    let copied = w.root.join("copied");
+    let copied = w.root().join("copied");
     std::fs::create_dir_all(&copied).unwrap();
-    // `cp`, not fs::copy: a write fd open in this process can leak into a child another
-    // test thread forks at that moment, and exec of the copy then fails with ETXTBSY.
-    assert!(Command::new("cp")
-        .arg(&shim_bin)
-        .arg(copied.join("go"))
-        .status()
-        .unwrap()
-        .success());
-    w.path = format!(
-        "{}:{}:/usr/bin:/bin",
-        w.home.join("shims").display(),
-        copied.display()
-    );
-    let out = w.shim("go", &w.dir("p"), &["version"]);
+    copy_exe(&shim_bin, &copied.join("go"));
+    w.set_path(&[&copied]);
+    let out = w.shim("go", &w.dir("p"), ["version"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains(&format!(
+    assert!(out.stderr.contains(&format!(
         "{} is gvr's shim itself",
         copied.join("go").display()
     )));
 
     // A wrapper script that calls the shim: only the depth counter can see that loop.
-    let wrapper = w.root.join("wrapper");
+    let wrapper = w.root().join("wrapper");
     std::fs::create_dir_all(&wrapper).unwrap();
     std::fs::write(
         wrapper.join("go"),
         format!(
             "#!/bin/sh
 exec {} \"$@\"\n",
-            w.home.join("shims/go").display()
+            w.gvr_home().join("shims/go").display()
         ),
     )
     .unwrap();
@@ -409,49 +397,41 @@ exec {} \"$@\"\n",
         std::os::unix::fs::PermissionsExt::from_mode(0o755),
     )
     .unwrap();
-    w.path = format!(
-        "{}:{}:/usr/bin:/bin",
-        w.home.join("shims").display(),
-        wrapper.display()
-    );
-    let out = w.shim("go", &w.dir("p"), &["version"]);
+    w.set_path(&[&wrapper]);
+    let out = w.shim("go", &w.dir("p"), ["version"]);
     assert_eq!(out.status.code(), Some(1));
-    let err = stderr(&out);
+    let err = out.stderr;
     assert!(
         err.starts_with("gvr: gvr's shims ran each other 8 times in a row (GVR_SHIM_DEPTH=8)"),
         "{err}"
     );
 
     // A counter already at the limit (a loop through other tools) is refused too.
-    w.path = format!("{}:/usr/bin:/bin", w.home.join("shims").display());
+    w.set_path(&[]);
     w.write("p/.go-version", "1.22.10\n");
-    w.set("GVR_SHIM_DEPTH", "8");
+    w.env("GVR_SHIM_DEPTH", "8");
     assert_eq!(
-        w.shim("go", &w.dir("p"), &["version"]).status.code(),
+        w.shim("go", &w.dir("p"), ["version"]).status.code(),
         Some(1)
     );
 }
 
 #[test]
 fn versioned_entry_runs_that_sdk_for_gotoolchain() {
-    let mut w = World::with_versions(&["1.21.13", "1.22.10"]);
+    let mut w = Gvr::with_versions(&["1.21.13", "1.22.10"]);
     w.write("p/.go-version", "1.21.13\n");
     // What stock go does for GOTOOLCHAIN=go1.22.10: exec `go1.22.10` from PATH with
     // GOROOT unset (here: stale, and the shim must not care).
-    w.set("GOTOOLCHAIN", "go1.22.10");
-    w.set("GOROOT", "/nonexistent");
-    w.set("GVR_GO_VERSION", "1.21.13");
-    w.set("GVR_GO_ORIGIN", "set by an outer shim");
+    w.env("GOTOOLCHAIN", "go1.22.10");
+    w.env("GOROOT", "/nonexistent");
+    w.env("GVR_GO_VERSION", "1.21.13");
+    w.env("GVR_GO_ORIGIN", "set by an outer shim");
     // Stock go execs the entry with its own argv, so argv[0] is `go`, not `go1.22.10`.
-    let entry = w.home.join("shims/go1.22.10");
-    let out = ok(w
-        .cmd(&entry, &w.dir("p"))
-        .arg0("go")
-        .arg("build")
-        .output()
-        .unwrap());
-    let env = tool_env(&out);
-    let sdk = w.home.join("versions/1.22.10");
+    let entry = w.gvr_home().join("shims/go1.22.10");
+    let env = Run::of(w.cmd(&entry, &w.dir("p")).arg0("go").arg("build"))
+        .ok()
+        .tool_env();
+    let sdk = w.gvr_home().join("versions/1.22.10");
     assert_eq!(env["version"], "1.22.10");
     assert_eq!(env["GOROOT"], sdk.display().to_string());
     assert!(env["PATH"].starts_with(&format!("{}:", sdk.join("bin").display())));
@@ -460,37 +440,40 @@ fn versioned_entry_runs_that_sdk_for_gotoolchain() {
     assert_eq!(env["GVR_GO_VERSION"], "1.22.10");
     assert_eq!(env["GVR_GO_ORIGIN"], "run as go1.22.10");
     assert_eq!(
-        ok(w.shim("go1.22.10", &w.dir("p"), &["version"])).trim(),
+        w.shim("go1.22.10", &w.dir("p"), ["version"])
+            .ok()
+            .stdout
+            .trim(),
         "go version go1.22.10 linux/amd64"
     );
 
-    std::fs::remove_dir_all(w.home.join("versions/1.22.10")).unwrap();
-    let out = w.shim("go1.22.10", &w.dir("p"), &["version"]);
+    std::fs::remove_dir_all(w.gvr_home().join("versions/1.22.10")).unwrap();
+    let out = w.shim("go1.22.10", &w.dir("p"), ["version"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).contains("Go 1.22.10 is not installed")
-            && stderr(&out).contains("`gvr install 1.22.10`")
+        out.stderr.contains("Go 1.22.10 is not installed")
+            && out.stderr.contains("`gvr install 1.22.10`")
     );
 }
 
 #[test]
 fn auto_install_runs_gvr_install_then_the_tool() {
-    let mut w = World::with_versions(&["1.22.10"]);
+    let mut w = Gvr::with_versions(&["1.22.10"]);
     let pin = w.write("p/.go-version", "1.21.13\n");
     let _ = pin;
     // Stand in for `gvr install`: a script recorded as the gvr binary that installs a
     // synthetic SDK and logs its arguments.
-    let staged = w.root.join("staged");
+    let staged = w.root().join("staged");
     std::fs::create_dir_all(&staged).unwrap();
     install_fake(&staged, "1.21.13");
-    let fake_gvr = w.root.join("fake-gvr");
+    let fake_gvr = w.root().join("fake-gvr");
     std::fs::write(
         &fake_gvr,
         format!(
             "#!/bin/sh\necho \"fake gvr $*\"\necho \"$*\" > {log}\nmv {src} {dst}\n",
-            log = w.root.join("install.log").display(),
+            log = w.root().join("install.log").display(),
             src = staged.join("versions/1.21.13").display(),
-            dst = w.home.join("versions/1.21.13").display()
+            dst = w.gvr_home().join("versions/1.21.13").display()
         ),
     )
     .unwrap();
@@ -500,59 +483,58 @@ fn auto_install_runs_gvr_install_then_the_tool() {
     )
     .unwrap();
     std::fs::write(
-        w.home.join("shims/.gvr-bin"),
+        w.gvr_home().join("shims/.gvr-bin"),
         format!("{}\n", fake_gvr.display()),
     )
     .unwrap();
 
-    w.set("GVR_AUTO_INSTALL", "1");
-    let out = w.shim("go", &w.dir("p"), &["version"]);
+    w.env("GVR_AUTO_INSTALL", "1");
+    let out = w.shim("go", &w.dir("p"), ["version"]);
     assert_eq!(
-        stdout(&out),
-        "go version go1.21.13 linux/amd64\n",
+        out.stdout, "go version go1.21.13 linux/amd64\n",
         "install output stays off stdout"
     );
     assert!(
-        stderr(&out).contains("fake gvr install 1.21.13"),
+        out.stderr.contains("fake gvr install 1.21.13"),
         "{}",
-        stderr(&out)
+        out.stderr
     );
     assert_eq!(
-        std::fs::read_to_string(w.root.join("install.log")).unwrap(),
+        std::fs::read_to_string(w.root().join("install.log")).unwrap(),
         "install 1.21.13\n"
     );
 
     // A failing install is reported and the tool does not run.
     std::fs::write(&fake_gvr, "#!/bin/sh\nexit 4\n").unwrap();
     w.write("q/.go-version", "1.23.4\n");
-    let out = w.shim("go", &w.dir("q"), &["version"]);
+    let out = w.shim("go", &w.dir("q"), ["version"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).contains("install 1.23.4` failed"),
+        out.stderr.contains("install 1.23.4` failed"),
         "{}",
-        stderr(&out)
+        out.stderr
     );
 }
 
 #[test]
 fn shim_dependency_tree_stays_lean() {
-    let out = Command::new(env!("CARGO"))
-        .args([
-            "tree",
-            "--offline",
-            "-p",
-            "gvr-shim",
-            "-e",
-            "normal",
-            "--prefix",
-            "none",
-            "--manifest-path",
-        ])
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let tree = stdout(&out);
+    let out = Run::of(
+        Command::new(env!("CARGO"))
+            .args([
+                "tree",
+                "--offline",
+                "-p",
+                "gvr-shim",
+                "-e",
+                "normal",
+                "--prefix",
+                "none",
+                "--manifest-path",
+            ])
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml")),
+    );
+    assert!(out.status.success(), "{}", out.stderr);
+    let tree = out.stdout;
     assert!(tree.contains("gvr-shim") && tree.contains("sha2"), "{tree}");
     for heavy in [
         "clap",

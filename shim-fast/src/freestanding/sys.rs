@@ -182,7 +182,7 @@ pub unsafe fn standard_process_state() {
             if syscall(
                 nr::OPENAT,
                 AT_FDCWD as usize,
-                b"/dev/null\0".as_ptr() as usize,
+                c"/dev/null".as_ptr() as usize,
                 O_RDWR,
                 0,
                 0,
