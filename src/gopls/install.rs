@@ -79,14 +79,14 @@ pub fn install(
             from: InstalledFrom::AlreadyInstalled,
         });
     }
-    let go_bin = BuildRequest {
+    let req = BuildRequest {
         gopls,
         goroot: opts.goroot,
         go,
         extra_env: opts.extra_env,
         offline: opts.offline,
-    }
-    .go_binary();
+    };
+    let go_bin = req.go_binary();
     if !go_bin.is_file() {
         return Err(GoplsError::NoGoBinary {
             goroot: opts.goroot.to_path_buf(),
@@ -118,12 +118,13 @@ pub fn install(
     let staging = area.path();
     std::fs::create_dir_all(&staging).map_err(GoplsError::io("cannot create", &staging))?;
     // Dropping `area` afterwards removes whatever the commit did not move away.
-    stage_and_commit(home, opts, &staging, reporter)
+    stage_and_commit(home, opts, &req, &staging, reporter)
 }
 
 fn stage_and_commit(
     home: &GvrHome,
     opts: &InstallOptions<'_>,
+    req: &BuildRequest<'_>,
     staging: &Path,
     reporter: &dyn Reporter,
 ) -> Result<Installed, GoplsError> {
@@ -163,23 +164,16 @@ fn stage_and_commit(
     let from = match from {
         Some(f) => f,
         None => {
-            let req = BuildRequest {
-                gopls,
-                goroot: opts.goroot,
-                go,
-                extra_env: opts.extra_env,
-                offline: opts.offline,
-            };
             let (needs, why) = min_build_go(gopls);
             if *go < needs {
                 return Err(too_old(home, gopls, go, needs, why));
             }
-            let (proxy, sumdb) = module_source(&req, staging)?;
+            let (proxy, sumdb) = module_source(req, staging)?;
             reporter.start(
                 &format!("building gopls {gopls} with go{go} (GOPROXY={proxy})"),
                 None,
             );
-            let built = run_build(&req, staging);
+            let built = run_build(req, staging);
             reporter.finish();
             match built {
                 Ok(_) => {}

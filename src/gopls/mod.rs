@@ -454,16 +454,22 @@ mod tests {
         );
     }
 
-    #[test]
-    fn falls_back_to_a_build_by_another_go() {
+    /// A home holding (empty) gopls v0.20.0 builds made by each Go in `gos`.
+    fn home_with_builds(gos: &[&str]) -> (tempfile::TempDir, GvrHome) {
         let tmp = tempfile::tempdir().unwrap();
         let home = GvrHome::at(tmp.path().join("home"), tmp.path().join("cache"));
-        let v = gv("v0.20.0");
-        for g in ["1.24.2", "1.25.1"] {
-            let p = build_binary_path(&home, &v, &g.parse().unwrap());
+        for g in gos {
+            let p = build_binary_path(&home, &gv("v0.20.0"), &g.parse().unwrap());
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
             std::fs::write(&p, "").unwrap();
         }
+        (tmp, home)
+    }
+
+    #[test]
+    fn falls_back_to_a_build_by_another_go() {
+        let (_tmp, home) = home_with_builds(&["1.24.2", "1.25.1"]);
+        let v = gv("v0.20.0");
         let own = find_build(&home, &v, &"1.24.2".parse().unwrap()).unwrap();
         assert!(
             own.ends_with("v0.20.0/go1.24.2/gopls") || own.ends_with("v0.20.0/go1.24.2/gopls.exe")
@@ -482,14 +488,8 @@ mod tests {
 
     #[test]
     fn never_falls_back_to_a_build_by_an_older_go() {
-        let tmp = tempfile::tempdir().unwrap();
-        let home = GvrHome::at(tmp.path().join("home"), tmp.path().join("cache"));
+        let (_tmp, home) = home_with_builds(&["1.24.2", "1.25.1"]);
         let v = gv("v0.20.0");
-        for g in ["1.24.2", "1.25.1"] {
-            let p = build_binary_path(&home, &v, &g.parse().unwrap());
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(&p, "").unwrap();
-        }
         let go: GoVersion = "1.26.0".parse().unwrap();
         assert_eq!(find_build(&home, &v, &go), None);
         let cwd = tempfile::tempdir().unwrap();
