@@ -19,4 +19,4 @@ case "$(uname -s)" in
   *) cargo build --release "${locked[@]}" -p gvr-shim ;;
 esac
 # The freestanding front of the shims (Linux x86_64/aarch64; elsewhere it is not used).
-cargo build --release "${locked[@]}" -p gvr-shim-fast
+cargo build --release "${locked[@]}" -p gvr-shim-fast --features bin

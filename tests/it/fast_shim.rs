@@ -150,7 +150,7 @@ fn an_expired_or_damaged_record_hands_over() {
 
 #[test]
 fn the_fast_shim_links_no_c_library() {
-    let fast = Path::new(env!("CARGO_BIN_EXE_gvr")).with_file_name("gvr-shim-fast");
+    let fast = crate::support::cli::fast_shim_bin();
     let bytes = std::fs::read(&fast).unwrap();
     assert_eq!(&bytes[..4], b"\x7fELF");
     for needle in [&b"ld-linux"[..], b"libc.so", b"GLIBC_"] {
@@ -185,11 +185,12 @@ fn a_replayed_call_starts_the_tool_like_the_full_shim() {
     w.write("p/.go-version", "1.22.10\n");
     let dir = w.dir("p");
     let go = w.gvr_home().join("versions/1.22.10/bin/go");
-    // Reports its standard descriptors, its blocked signals and SIGPIPE's disposition.
+    // Reports its standard descriptors, then (as grep, by exec: a shell blocks signals
+    // around its own forks) the blocked signals and SIGPIPE's disposition it was given.
     std::fs::write(
         &go,
         "#!/bin/sh\nfor fd in 0 1 2; do echo \"fd$fd=$(readlink /proc/$$/fd/$fd || echo closed)\" >&3; done\n\
-         grep -E '^(SigBlk|SigIgn)' /proc/$$/status >&3\n",
+         exec grep -E '^(SigBlk|SigIgn)' /proc/self/status >&3\n",
     )
     .unwrap();
     settle();

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::cli::{copy_exe, shim_bin, Gvr, Run};
+use crate::support::cli::{copy_exe, fast_shim_bin, shim_bin, Gvr, Run};
 use crate::support::sdk::install_fake;
 
 #[test]
@@ -15,7 +15,7 @@ fn rehash_links_the_shim_and_tracks_installed_versions() {
     let w = Gvr::with_versions(&["1.21.13", "1.22.10"]);
     let shims = w.shims_dir();
     let shim_bin = shim_bin();
-    let fast_bin = shim_bin.with_file_name("gvr-shim-fast");
+    let fast_bin = fast_shim_bin();
     let ino = |p: &Path| {
         std::fs::metadata(p)
             .unwrap_or_else(|e| panic!("{}: {e}", p.display()))

@@ -33,6 +33,22 @@ pub fn shim_bin() -> PathBuf {
     test_shim().unwrap_or_else(|| Path::new(gvr_bin()).with_file_name("gvr-shim"))
 }
 
+/// The freestanding fast shim the tests put in front of the tools: the one next to
+/// `GVR_TEST_SHIM` when set, else the release build (it is only ever built in release
+/// mode: it cannot unwind).
+pub fn fast_shim_bin() -> PathBuf {
+    match test_shim() {
+        Some(shim) => shim.with_file_name("gvr-shim-fast"),
+        None => {
+            let target = Path::new(gvr_bin())
+                .parent()
+                .and_then(Path::parent)
+                .expect("target dir");
+            target.join("release").join("gvr-shim-fast")
+        }
+    }
+}
+
 /// The shim binary is another package's: build it (a no-op when fresh) so tests never
 /// run a stale one. `gvr rehash` finds it next to the `gvr` binary; a `GVR_TEST_SHIM`
 /// is given to every `gvr` run as `GVR_SHIM_BIN` instead (see [`Gvr::command_in`]).
@@ -69,6 +85,26 @@ fn ensure_shim_built() {
         assert!(
             out.status.success(),
             "building gvr-shim failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = Command::new(env!("CARGO"))
+            .args([
+                "build",
+                "--quiet",
+                "--offline",
+                "--release",
+                "-p",
+                "gvr-shim-fast",
+                "--features",
+                "bin",
+                "--manifest-path",
+            ])
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
+            .output()
+            .expect("run cargo build -p gvr-shim-fast");
+        assert!(
+            out.status.success(),
+            "building gvr-shim-fast failed:\n{}",
             String::from_utf8_lossy(&out.stderr)
         );
         assert!(
@@ -428,6 +464,7 @@ impl Gvr {
         if let Some(shim) = test_shim() {
             c.env("GVR_SHIM_BIN", shim);
         }
+        c.env("GVR_SHIM_FAST_BIN", fast_shim_bin());
         c
     }
 
