@@ -77,17 +77,12 @@ const PER_DIRECTORY: [&str; 5] = [
 
 /// The record's file name for `tool` run in `cwd` (FNV-1a, as the fast shim computes it).
 pub fn key(tool: &str, cwd: &Path) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in tool
+    let bytes = tool
         .as_bytes()
         .iter()
         .chain(&[0u8])
-        .chain(cwd.as_os_str().as_bytes())
-    {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("{h:016x}")
+        .chain(cwd.as_os_str().as_bytes());
+    format!("{:016x}", crate::toolchain::fnv1a(bytes))
 }
 
 /// `-` for a missing file, else inode, size, mtime and ctime to the nanosecond: a

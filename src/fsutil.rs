@@ -159,6 +159,16 @@ impl Drop for Staging {
     }
 }
 
+/// Removes the directory `target`: first one rename into a staging entry in `tmp` (it
+/// vanishes from its place at once, and a crash mid-delete leaves only a leftover that
+/// [`clean_staging`] removes later), then the delete.
+pub fn remove_dir_via_staging(tmp: &Path, kind: &str, target: &Path) -> io::Result<()> {
+    let stage = Staging::new(tmp, kind)?;
+    let trash = stage.entry("trash");
+    std::fs::rename(target, &trash)?;
+    std::fs::remove_dir_all(&trash)
+}
+
 /// Removes from `dir` what dead processes left there under the [`Staging`] rule: the
 /// entries of every name whose lock nobody holds (or whose lock file is gone), and
 /// their lock files. Anything not named by the rule is left alone. Best effort.

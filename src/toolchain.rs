@@ -396,15 +396,17 @@ impl GvrSet {
     }
 }
 
-/// 64-bit FNV-1a: stable across builds (the marker may be written by `gvr` and read by
-/// a shim built apart from it), and cheap on the shim's path.
 fn fingerprint(value: &OsStr) -> u64 {
-    value
-        .as_encoded_bytes()
-        .iter()
-        .fold(0xcbf2_9ce4_8422_2325, |h, b| {
-            (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-        })
+    fnv1a(value.as_encoded_bytes())
+}
+
+/// 64-bit FNV-1a: stable across builds (what `gvr` writes, a shim built apart from it
+/// reads: the `GVR_SET` marker, the fast shim's record names), and cheap on the
+/// shim's path.
+pub fn fnv1a<'a>(bytes: impl IntoIterator<Item = &'a u8>) -> u64 {
+    bytes.into_iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// The settings saved with `go env -w` (`$GOENV`, default `<config dir>/go/env`): the

@@ -22,7 +22,7 @@ use super::fetch::{self, FetchError};
 use super::receipt::{ChecksumSource, Receipt};
 use super::source::{ArchiveLocation, Located, Source, SourceError};
 use super::unpack::{self, Format, UnpackError, UnpackStats};
-use crate::fsutil::{clean_staging, FileLock, Staging};
+use crate::fsutil::{clean_staging, remove_dir_via_staging, FileLock, Staging};
 use crate::home::GvrHome;
 use crate::report::Reporter;
 use crate::version::GoVersion;
@@ -99,6 +99,9 @@ pub enum UninstallError {
 }
 
 /// Maps an I/O error at `path` to the error users can act on.
+/// The [`Staging`] kind of SDK installs and removals in `tmp/`.
+const STAGE_KIND: &str = "go";
+
 fn io_error(path: &Path, e: io::Error) -> InstallError {
     const ENOSPC: i32 = 28;
     const EDQUOT: i32 = 122;
@@ -254,10 +257,8 @@ pub fn uninstall(
         });
     }
     clean_tmp(home);
-    let stage = Stage::new(home)?;
     reporter.start(&format!("removing {}", dest.display()), None);
-    fs::rename(&dest, &stage.trash).map_err(|e| io_error(&dest, e))?;
-    drop(stage); // deletes the trash
+    remove_dir_via_staging(&home.tmp_dir(), STAGE_KIND, &dest).map_err(|e| io_error(&dest, e))?;
     reporter.finish();
     Ok(dest)
 }
@@ -554,7 +555,7 @@ struct Stage {
 impl Stage {
     fn new(home: &GvrHome) -> Result<Stage, InstallError> {
         let tmp = home.tmp_dir();
-        let staging = Staging::new(&tmp, "go").map_err(|e| io_error(&tmp, e))?;
+        let staging = Staging::new(&tmp, STAGE_KIND).map_err(|e| io_error(&tmp, e))?;
         let stage = Stage {
             dir: staging.entry("stage"),
             partial: staging.entry("partial"),

@@ -126,7 +126,7 @@ pub fn uninstall(
     Ok(removed)
 }
 
-/// Moves `dir` into `tmp/` first (one rename: it vanishes at once), then deletes it.
+/// Deletes `dir` so that it vanishes at once (see [`crate::fsutil::remove_dir_via_staging`]).
 pub(crate) fn remove_dir_atomically(
     home: &GvrHome,
     dir: &std::path::Path,
@@ -134,13 +134,8 @@ pub(crate) fn remove_dir_atomically(
     if !dir.exists() {
         return Ok(());
     }
-    // A staging entry like every other in tmp/, so a crash mid-delete is cleaned later.
-    let tmp = home.tmp_dir();
-    let stage = crate::fsutil::Staging::new(&tmp, "gopls")
-        .map_err(GoplsError::io("cannot create", &tmp))?;
-    let trash = stage.entry("trash");
-    std::fs::rename(dir, &trash).map_err(GoplsError::io("cannot move away", dir))?;
-    std::fs::remove_dir_all(&trash).map_err(GoplsError::io("cannot remove", &trash))
+    crate::fsutil::remove_dir_via_staging(&home.tmp_dir(), "gopls", dir)
+        .map_err(GoplsError::io("cannot remove", dir))
 }
 
 #[cfg(test)]
