@@ -320,3 +320,53 @@ fn missing_file_mirror_names_the_path() {
         .fails()
         .stderr_has("no-such-mirror");
 }
+
+#[test]
+fn content_encoding_gzip_on_an_archive_is_not_decoded() {
+    // S3 and Apache label a .tar.gz `Content-Encoding: gzip`; the bytes to hash and
+    // unpack are still the archive's own.
+    for checksums in [Checksums::Both, Checksums::Neither] {
+        let m = MirrorBuilder::new()
+            .dist(Dist::sdk("1.22.6").checksums(checksums))
+            .build();
+        let s = serve(&m);
+        let g = world(&s);
+        let path = m.archive_path("1.22.6");
+        s.set_fault(
+            &path,
+            Fault::new()
+                .header("Content-Encoding", "gzip")
+                .header("Content-Type", "application/x-gzip"),
+        );
+        g.run(["install", "--allow-unverified", "1.22.6"]).ok();
+        assert_installed(&g, "1.22.6");
+        let d = m.archive("1.22.6");
+        assert_eq!(g.receipt("1.22.6")["sha256"], d.sha256());
+        assert_eq!(
+            std::fs::read(g.downloads_dir().join(d.sha256())).unwrap(),
+            d.bytes,
+            "the cached download is the archive as served"
+        );
+        for r in s.requests_for(&path) {
+            let ae = r.header("accept-encoding").unwrap_or("identity");
+            assert!(!ae.contains("gzip"), "asked for gzip: {}", s.log_text());
+        }
+    }
+}
+
+#[test]
+fn content_encoding_gzip_survives_a_resume() {
+    let m = padded_mirror(64 * 1024, Checksums::Both);
+    let s = serve(&m);
+    let g = world(&s);
+    let path = m.archive_path("1.22.6");
+    s.set_fault(
+        &path,
+        Fault::new()
+            .header("Content-Encoding", "gzip")
+            .truncate(20_000, 1),
+    );
+    g.run(["install", "1.22.6"]).ok();
+    assert_installed(&g, "1.22.6");
+    assert_eq!(s.gets(&path), 2, "{}", s.log_text());
+}

@@ -30,6 +30,12 @@ pub struct Fault {
     no_etag: bool,
     status: Option<u16>,
     drop_times: u32,
+    headers: Vec<(String, String)>,
+    listing: bool,
+    reply: Option<(u16, String, String)>,
+    redirect: Option<(u16, String)>,
+    range_total: Option<u64>,
+    swap: Option<(u32, PathBuf)>,
 }
 
 impl Fault {
@@ -84,6 +90,39 @@ impl Fault {
         self.status = Some(status);
         self
     }
+    /// Add this header to every response for the path (failures included), e.g.
+    /// `Content-Encoding: gzip` as S3 and Apache send it, or `Retry-After`.
+    pub fn header(mut self, name: &str, value: &str) -> Fault {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+    /// Answer 200 with an HTML listing of the served directory, as python's
+    /// http.server and nginx's autoindex do for `/` (whatever the query).
+    pub fn listing(mut self) -> Fault {
+        self.listing = true;
+        self
+    }
+    /// Answer `status` with this Content-Type and body instead of the file.
+    pub fn reply(mut self, status: u16, content_type: &str, body: &str) -> Fault {
+        self.reply = Some((status, content_type.to_string(), body.to_string()));
+        self
+    }
+    /// Redirect (`status`, e.g. 302) to `location`, always.
+    pub fn redirect(mut self, status: u16, location: &str) -> Fault {
+        self.redirect = Some((status, location.to_string()));
+        self
+    }
+    /// Claim this total size in `Content-Range` on 206 answers.
+    pub fn range_total(mut self, total: u64) -> Fault {
+        self.range_total = Some(total);
+        self
+    }
+    /// After `after` answers (GET), serve the file at `other` instead: the file changed
+    /// on the server, with new validators.
+    pub fn swap_after(mut self, after: u32, other: &Path) -> Fault {
+        self.swap = Some((after, other.to_path_buf()));
+        self
+    }
 }
 
 /// One request as the server saw it, plus what it answered.
@@ -96,6 +135,8 @@ pub struct Request {
     /// Header names lower-cased.
     pub headers: Vec<(String, String)>,
     pub status: u16,
+    /// When the request arrived.
+    pub at: std::time::Instant,
 }
 
 impl Request {
@@ -286,6 +327,7 @@ fn handle(st: &State, conn: TcpStream) -> std::io::Result<()> {
         query,
         headers,
         status: 0,
+        at: std::time::Instant::now(),
     };
 
     // Take this response's fault and count it down.
@@ -302,6 +344,11 @@ fn handle(st: &State, conn: TcpStream) -> std::io::Result<()> {
                     f.fail_times -= 1;
                 } else if f.truncate_times > 0 && f.truncate_times != u32::MAX {
                     f.truncate_times -= 1;
+                }
+                if req.method != "HEAD" {
+                    if let Some((n, _)) = f.swap.as_mut() {
+                        *n = n.saturating_sub(1);
+                    }
                 }
                 snapshot
             }
@@ -333,6 +380,51 @@ fn respond(
     if fault.drop_times > 0 {
         // The client sees the connection end before any status line.
         return Ok(());
+    }
+    let head = |st: &State, slot, out: &mut TcpStream, status, headers: &[(&str, String)]| {
+        let mut all: Vec<(&str, String)> = headers.to_vec();
+        all.extend(fault.headers.iter().map(|(k, v)| (k.as_str(), v.clone())));
+        head(st, slot, out, status, &all)
+    };
+    if let Some((status, location)) = &fault.redirect {
+        req.status = *status;
+        return head(
+            st,
+            slot,
+            out,
+            *status,
+            &[
+                ("Location", location.clone()),
+                ("Content-Length", "0".into()),
+            ],
+        );
+    }
+    let canned = match (&fault.reply, fault.listing) {
+        (Some((status, ctype, body)), _) => Some((*status, ctype.clone(), body.clone())),
+        (None, true) => Some((
+            200,
+            "text/html; charset=utf-8".to_string(),
+            listing(&st.root),
+        )),
+        (None, false) => None,
+    };
+    if let Some((status, ctype, body)) = canned {
+        req.status = status;
+        head(
+            st,
+            slot,
+            out,
+            status,
+            &[
+                ("Content-Type", ctype),
+                ("Content-Length", body.len().to_string()),
+            ],
+        )?;
+        return if head_only {
+            Ok(())
+        } else {
+            out.write_all(body.as_bytes())
+        };
     }
     if let Some(status) = fault.status {
         req.status = status;
@@ -376,7 +468,12 @@ fn respond(
         Some(file) => format!("/{file}"),
         None => req.path.clone(),
     };
-    let Some(file) = resolve(&st.root, &target) else {
+    let swapped = fault
+        .swap
+        .as_ref()
+        .filter(|(left, _)| *left == 0)
+        .map(|(_, p)| p.clone());
+    let Some(file) = swapped.or_else(|| resolve(&st.root, &target)) else {
         req.status = 404;
         return head(st, slot, out, 404, &[("Content-Length", "0".into())]);
     };
@@ -392,6 +489,7 @@ fn respond(
         }
         validators.push(("Last-Modified", last_modified.clone()));
         // If-None-Match wins over If-Modified-Since (RFC 9110 §13.2.2).
+        // (If-Range is handled with Range below.)
         let not_modified = match (req.header("if-none-match"), req.header("if-modified-since")) {
             (Some(inm), _) if !fault.no_etag => {
                 inm.split(',').any(|t| t.trim() == etag || t.trim() == "*")
@@ -411,11 +509,24 @@ fn respond(
     let mut extra: Vec<(&str, String)> = validators;
     if !fault.no_range {
         extra.push(("Accept-Ranges", "bytes".into()));
-        if let Some(r) = req.header("range").and_then(parse_range_start) {
+        // If-Range: the range only if the file is still the one the client started on.
+        let current = match req.header("if-range") {
+            None => true,
+            Some(v) => !fault.no_validators && (v == etag || v == last_modified),
+        };
+        if let Some(r) = req
+            .header("range")
+            .filter(|_| current)
+            .and_then(parse_range_start)
+        {
             if r < len {
                 start = r;
                 status = 206;
-                extra.push(("Content-Range", format!("bytes {start}-{}/{len}", len - 1)));
+                let total = fault.range_total.unwrap_or(len);
+                extra.push((
+                    "Content-Range",
+                    format!("bytes {start}-{}/{total}", len - 1),
+                ));
             } else {
                 req.status = 416;
                 return head(
@@ -487,6 +598,10 @@ fn head(
 fn write_head(out: &mut TcpStream, status: u16, headers: &[(&str, String)]) -> std::io::Result<()> {
     let reason = match status {
         200 => "OK",
+        301 => "Moved Permanently",
+        302 => "Found",
+        307 => "Temporary Redirect",
+        429 => "Too Many Requests",
         206 => "Partial Content",
         304 => "Not Modified",
         403 => "Forbidden",
@@ -517,6 +632,27 @@ fn resolve(root: &Path, path: &str) -> Option<PathBuf> {
     }
     let p = root.join(rel);
     p.is_file().then_some(p)
+}
+
+/// An HTML page listing `root`'s files, like python's http.server.
+fn listing(root: &Path) -> String {
+    let mut names: Vec<String> = std::fs::read_dir(root)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    let items: String = names
+        .iter()
+        .map(|n| format!("<li><a href=\"{n}\">{n}</a></li>\n"))
+        .collect();
+    format!(
+        "<!DOCTYPE HTML>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <title>Directory listing for /</title>\n</head>\n<body>\n\
+         <h1>Directory listing for /</h1>\n<hr>\n<ul>\n{items}</ul>\n<hr>\n</body>\n</html>\n"
+    )
 }
 
 fn parse_range_start(v: &str) -> Option<u64> {
