@@ -16,6 +16,7 @@ use crate::support::server::{Fault, Server};
 
 mod cache;
 mod concurrency;
+mod https;
 mod list;
 mod network;
 mod output;

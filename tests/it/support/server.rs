@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -155,6 +155,9 @@ struct State {
     aliases: Mutex<HashMap<String, String>>,
     log: Mutex<Vec<Request>>,
     stop: AtomicBool,
+    /// Connections accepted (a TLS handshake the client aborts logs no request).
+    connections: AtomicUsize,
+    tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 pub struct Server {
@@ -166,6 +169,15 @@ pub struct Server {
 impl Server {
     /// Serves `root` on a fresh loopback port.
     pub fn start(root: &Path) -> Server {
+        Server::spawn(root, None)
+    }
+
+    /// Serves `root` over https with `tls`'s certificate (for 127.0.0.1 and localhost).
+    pub fn start_tls(root: &Path, tls: &Tls) -> Server {
+        Server::spawn(root, Some(Arc::clone(&tls.config)))
+    }
+
+    fn spawn(root: &Path, tls: Option<Arc<rustls::ServerConfig>>) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         let addr = listener.local_addr().unwrap();
         let state = Arc::new(State {
@@ -174,6 +186,8 @@ impl Server {
             aliases: Mutex::new(HashMap::new()),
             log: Mutex::new(Vec::new()),
             stop: AtomicBool::new(false),
+            connections: AtomicUsize::new(0),
+            tls,
         });
         let st = Arc::clone(&state);
         let accept = std::thread::spawn(move || {
@@ -182,8 +196,18 @@ impl Server {
                     break;
                 }
                 let Ok(conn) = conn else { continue };
+                st.connections.fetch_add(1, Ordering::SeqCst);
                 let st = Arc::clone(&st);
                 std::thread::spawn(move || {
+                    let _ = conn.set_read_timeout(Some(Duration::from_secs(10)));
+                    let _ = conn.set_write_timeout(Some(Duration::from_secs(10)));
+                    let conn = match &st.tls {
+                        None => Conn::Plain(conn),
+                        Some(cfg) => match rustls::ServerConnection::new(Arc::clone(cfg)) {
+                            Ok(tls) => Conn::Tls(Box::new(rustls::StreamOwned::new(tls, conn))),
+                            Err(_) => return,
+                        },
+                    };
                     let _ = handle(&st, conn);
                 });
             }
@@ -195,9 +219,19 @@ impl Server {
         }
     }
 
-    /// `http://127.0.0.1:<port>` (no trailing slash).
+    /// `http://127.0.0.1:<port>` (`https://…` for a TLS server; no trailing slash).
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.state.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// Connections accepted so far.
+    pub fn connections(&self) -> usize {
+        self.state.connections.load(Ordering::SeqCst)
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -292,10 +326,55 @@ impl Drop for Server {
     }
 }
 
-fn handle(st: &State, conn: TcpStream) -> std::io::Result<()> {
-    conn.set_read_timeout(Some(Duration::from_secs(10)))?;
-    conn.set_write_timeout(Some(Duration::from_secs(10)))?;
-    let mut reader = BufReader::new(conn.try_clone()?);
+/// A plain or TLS connection.
+enum Conn {
+    Plain(TcpStream),
+    Tls(Box<rustls::StreamOwned<rustls::ServerConnection, TcpStream>>),
+}
+
+impl Read for Conn {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Conn::Plain(s) => s.read(buf),
+            Conn::Tls(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Conn {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Conn::Plain(s) => s.write(buf),
+            Conn::Tls(s) => s.write(buf),
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Conn::Plain(s) => s.flush(),
+            Conn::Tls(s) => s.flush(),
+        }
+    }
+}
+
+impl Conn {
+    /// Flushes and closes: a client reading past the body sees the end.
+    fn close(mut self) {
+        let _ = self.flush();
+        let sock = match self {
+            Conn::Plain(s) => s,
+            Conn::Tls(mut s) => {
+                s.conn.send_close_notify();
+                let _ = s.flush();
+                s.sock
+            }
+        };
+        let _ = sock.shutdown(Shutdown::Both);
+    }
+}
+
+fn handle(st: &State, mut conn: Conn) -> std::io::Result<()> {
+    // A GET has no body: nothing the reader buffers past the head is lost.
+    let mut reader = BufReader::new(&mut conn);
     let mut line = String::new();
     if reader.read_line(&mut line)? == 0 || st.stop.load(Ordering::SeqCst) {
         return Ok(());
@@ -362,10 +441,8 @@ fn handle(st: &State, conn: TcpStream) -> std::io::Result<()> {
         log.push(req.clone());
         log.len() - 1
     };
-    let mut out = conn;
-    let result = respond(st, slot, &mut req, &fault, &mut out);
-    let _ = out.flush();
-    let _ = out.shutdown(Shutdown::Both);
+    let result = respond(st, slot, &mut req, &fault, &mut conn);
+    conn.close();
     result
 }
 
@@ -374,14 +451,14 @@ fn respond(
     slot: usize,
     req: &mut Request,
     fault: &Fault,
-    out: &mut TcpStream,
+    out: &mut dyn Write,
 ) -> std::io::Result<()> {
     let head_only = req.method == "HEAD";
     if fault.drop_times > 0 {
         // The client sees the connection end before any status line.
         return Ok(());
     }
-    let head = |st: &State, slot, out: &mut TcpStream, status, headers: &[(&str, String)]| {
+    let head = |st: &State, slot, out: &mut dyn Write, status, headers: &[(&str, String)]| {
         let mut all: Vec<(&str, String)> = headers.to_vec();
         all.extend(fault.headers.iter().map(|(k, v)| (k.as_str(), v.clone())));
         head(st, slot, out, status, &all)
@@ -585,7 +662,7 @@ fn respond(
 fn head(
     st: &State,
     slot: usize,
-    out: &mut TcpStream,
+    out: &mut dyn Write,
     status: u16,
     headers: &[(&str, String)],
 ) -> std::io::Result<()> {
@@ -595,7 +672,7 @@ fn head(
     write_head(out, status, headers)
 }
 
-fn write_head(out: &mut TcpStream, status: u16, headers: &[(&str, String)]) -> std::io::Result<()> {
+fn write_head(out: &mut dyn Write, status: u16, headers: &[(&str, String)]) -> std::io::Result<()> {
     let reason = match status {
         200 => "OK",
         301 => "Moved Permanently",
@@ -707,6 +784,136 @@ pub fn raw_get(addr: SocketAddr, path: &str, extra_headers: &str) -> String {
     let mut buf = Vec::new();
     let _ = s.read_to_end(&mut buf);
     String::from_utf8_lossy(&buf).into_owned()
+}
+
+/// A throwaway certificate authority and a server certificate it signed for 127.0.0.1
+/// and localhost, as a private CA or a TLS-inspecting proxy would present.
+pub struct Tls {
+    /// The CA certificate (PEM): what `SSL_CERT_FILE` must name for gvr to trust it.
+    pub ca_pem: String,
+    config: Arc<rustls::ServerConfig>,
+}
+
+impl Tls {
+    pub fn generate() -> Tls {
+        use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+        let ca_key = KeyPair::generate().unwrap();
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "gvr test CA");
+        let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+        let issuer = Issuer::new(ca_params, ca_key);
+        let key = KeyPair::generate().unwrap();
+        let params =
+            CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()]).unwrap();
+        let cert = params.signed_by(&key, &issuer).unwrap();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![cert.der().clone(), ca_cert.der().clone()],
+                rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+            )
+            .unwrap();
+        Tls {
+            ca_pem: ca_cert.pem(),
+            config: Arc::new(config),
+        }
+    }
+
+    /// Writes the CA certificate to `dir/ca.pem` and returns its path.
+    pub fn write_ca(&self, dir: &Path) -> PathBuf {
+        let path = dir.join("ca.pem");
+        std::fs::write(&path, &self.ca_pem).unwrap();
+        path
+    }
+}
+
+/// A forward proxy on loopback, as `HTTP_PROXY` / `HTTPS_PROXY` name one: it tunnels
+/// `CONNECT host:port` and forwards absolute-form `GET http://…` requests, logging the
+/// first line of each.
+pub struct Proxy {
+    addr: SocketAddr,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Proxy {
+    pub fn start() -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let addr = listener.local_addr().unwrap();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let l = Arc::clone(&log);
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(conn) = conn else { continue };
+                let l = Arc::clone(&l);
+                std::thread::spawn(move || {
+                    let _ = proxy_one(conn, &l);
+                });
+            }
+        });
+        Proxy { addr, log }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The first line of every request, e.g. `CONNECT 127.0.0.1:4431 HTTP/1.1`.
+    pub fn requests(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
+    }
+}
+
+fn proxy_one(client: TcpStream, log: &Mutex<Vec<String>>) -> std::io::Result<()> {
+    client.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let mut reader = BufReader::new(client.try_clone()?);
+    let mut first = String::new();
+    reader.read_line(&mut first)?;
+    let mut head = Vec::new();
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h)? == 0 || h == "\r\n" {
+            break;
+        }
+        head.push(h);
+    }
+    let first = first.trim_end().to_string();
+    log.lock().unwrap().push(first.clone());
+    let mut parts = first.split_whitespace();
+    let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    let mut client = client;
+    let mut upstream;
+    if method == "CONNECT" {
+        upstream = TcpStream::connect(target)?;
+        client.write_all(b"HTTP/1.1 200 Connection Established\r\n\r\n")?;
+    } else {
+        let rest = target.strip_prefix("http://").unwrap_or(target);
+        let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        upstream = TcpStream::connect(authority)?;
+        let path = if path.is_empty() { "/" } else { path };
+        write!(upstream, "{method} {path} HTTP/1.1\r\n")?;
+        for h in &head {
+            upstream.write_all(h.as_bytes())?;
+        }
+        upstream.write_all(b"\r\n")?;
+    }
+    // Anything the reader buffered past the head belongs upstream (a TLS ClientHello).
+    upstream.write_all(reader.buffer())?;
+    let mut down = upstream.try_clone()?;
+    let mut up_client = client.try_clone()?;
+    let pump = std::thread::spawn(move || {
+        let _ = std::io::copy(&mut down, &mut up_client);
+        let _ = up_client.shutdown(Shutdown::Write);
+    });
+    let _ = std::io::copy(&mut client, &mut upstream);
+    let _ = upstream.shutdown(Shutdown::Write);
+    let _ = pump.join();
+    Ok(())
 }
 
 #[cfg(test)]
