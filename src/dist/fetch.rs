@@ -26,6 +26,7 @@ mod pump;
 mod retry;
 #[cfg(test)]
 mod tests;
+mod trust;
 
 use classify::{classify, Head, Plan, Transfer};
 use pump::Delivery;
@@ -123,7 +124,9 @@ pub enum FetchError {
     TimedOut { url: String, after: Duration },
     #[error("{url} asks to retry after {}s (Retry-After), longer than gvr waits ({}s); try again later", .after.as_secs(), retry::MAX_RETRY_AFTER.as_secs())]
     RetryLater { url: String, after: Duration },
-    #[error("cannot set up the HTTP client: {reason}; check HTTPS_PROXY / HTTP_PROXY / NO_PROXY and the system's certificate store")]
+    #[error("`{url}` is not a valid URL: {reason}")]
+    BadUrl { url: String, reason: String },
+    #[error("cannot set up the HTTP client: {reason}; check HTTPS_PROXY / HTTP_PROXY / ALL_PROXY / NO_PROXY")]
     Client { reason: String },
     #[error("reading {path}: {source}")]
     Local { path: String, source: io::Error },

@@ -1,5 +1,5 @@
 //! One HTTP request: reqwest's blocking client over rustls with the platform verifier
-//! (the system trust store; `SSL_CERT_FILE` / `SSL_CERT_DIR` override it), proxies from
+//! ([`super::trust`]: the system trust store, or `SSL_CERT_FILE` / `SSL_CERT_DIR`), proxies from
 //! `HTTPS_PROXY` / `HTTP_PROXY` / `ALL_PROXY` / `NO_PROXY`, no content decoding, and
 //! redirects followed here rather than by the client, so a hop from https to plain
 //! http is refused whatever the caller fetches.
@@ -41,10 +41,8 @@ impl<E> From<Trouble> for Attempt<E> {
 
 impl Http {
     pub fn new(cfg: &FetchConfig) -> Result<Http, String> {
-        // reqwest is built without a bundled crypto provider: ring is the process's.
-        // (Err: one is installed already, which is as good.)
-        let _ = rustls::crypto::ring::default_provider().install_default();
         let client = Client::builder()
+            .tls_backend_preconfigured(super::trust::client_config()?)
             .user_agent(format!("gvr/{}", crate::GVR_VERSION))
             .connect_timeout(cfg.connect_timeout)
             // The blocking client applies this to each wait: for the response head and
@@ -59,8 +57,9 @@ impl Http {
     /// GETs `url` with `headers`, following redirects (each hop with the same headers).
     pub fn get(&self, url: &str, headers: &[(&str, &str)]) -> Result<Response, Trouble> {
         let mut at = Url::parse(url).map_err(|e| {
-            Trouble::Fatal(FetchError::Client {
-                reason: format!("`{url}` is not a valid URL: {e}"),
+            Trouble::Fatal(FetchError::BadUrl {
+                url: url.to_string(),
+                reason: e.to_string(),
             })
         })?;
         for _ in 0..=MAX_REDIRECTS {
@@ -68,7 +67,8 @@ impl Http {
             for (k, v) in headers {
                 req = req.header(*k, *v);
             }
-            let resp = req.send().map_err(|e| trouble(url, &e))?;
+            // The URL is in every message already.
+            let resp = req.send().map_err(|e| trouble(url, &e.without_url()))?;
             if !resp.status().is_redirection() || resp.status().as_u16() == 304 {
                 return Ok(resp);
             }

@@ -155,3 +155,28 @@ fn https_proxy_tunnels_to_an_https_mirror() {
     g.run(["install", "1.22.6"]).ok();
     assert_eq!(proxy.requests().len(), seen.len(), "NO_PROXY went direct");
 }
+
+#[test]
+fn the_trust_store_is_read_only_for_https() {
+    let m = std_mirror();
+    let plain = serve(&m);
+    let tls = Tls::generate();
+    let secure = Server::start_tls(m.path(), &tls);
+    for (server, works) in [(&plain, true), (&secure, false)] {
+        let mut g = world(server);
+        let empty = g.root().join("empty.pem");
+        std::fs::write(&empty, "").unwrap();
+        let nowhere = g.root().join("no-such-dir");
+        g.env("SSL_CERT_FILE", &empty);
+        g.env("SSL_CERT_DIR", &nowhere);
+        let r = g.run(["install", "1.22.6"]);
+        if works {
+            r.ok();
+        } else {
+            r.fails()
+                .stderr_has("no trusted certificate authorities could be loaded")
+                .stderr_has("SSL_CERT_FILE");
+            assert_eq!(server.connections(), 1, "not retried");
+        }
+    }
+}
