@@ -162,7 +162,7 @@ fn pin(
             let (go, origin) = selected_go(&ctx.home)?;
             gopls::table::recommended(&go)
                 .cloned()
-                .ok_or(gopls::GoplsError::NoTableEntry { go: go.clone() })
+                .ok_or(gopls::LookupError::NoTableEntry { go: go.clone() })
                 .with_context(|| format!("go{go} is selected by {origin}"))?
         }
     };

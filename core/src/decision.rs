@@ -322,7 +322,12 @@ mod tests {
         .iter()
         .map(|p| root.join(p))
         .collect();
-        for dir in ["src/select", "src/toolchain", "src/gopls", "shims/src"] {
+        for dir in [
+            "src/select",
+            "src/toolchain",
+            "src/gopls",
+            "../shims/gvr-shim/src",
+        ] {
             for e in std::fs::read_dir(root.join(dir)).unwrap() {
                 sources.push(e.unwrap().path());
             }

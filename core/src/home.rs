@@ -4,6 +4,10 @@ use std::path::{Path, PathBuf};
 
 use crate::version::GoVersion;
 
+/// The file in the shims dir, written by `gvr rehash`, that holds the path of the `gvr`
+/// binary that made the shims (the shim runs it for `GVR_AUTO_INSTALL`).
+pub const GVR_BIN_FILE: &str = ".gvr-bin";
+
 /// `$GVR_HOME`, default `<data dir>/gvr`.
 #[derive(Debug, Clone)]
 pub struct GvrHome {
@@ -72,6 +76,10 @@ impl GvrHome {
     /// The full shims, when the freestanding fast shim fronts the tools in `shims/`.
     pub fn full_shims_dir(&self) -> PathBuf {
         self.shims_dir().join(".full")
+    }
+    /// Where `gvr rehash` records the `gvr` binary ([`GVR_BIN_FILE`]).
+    pub fn gvr_bin_file(&self) -> PathBuf {
+        self.shims_dir().join(GVR_BIN_FILE)
     }
     /// Decisions the full shim recorded for the fast shim to replay.
     pub fn decisions_dir(&self) -> PathBuf {

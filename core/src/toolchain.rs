@@ -46,13 +46,13 @@ pub enum ToolchainError {
     },
     /// Boxed: the gopls error is large and this type is on the shim's hot path.
     #[error(transparent)]
-    Gopls(Box<crate::gopls::GoplsError>),
+    Gopls(Box<crate::gopls::LookupError>),
     #[error("gopls needs a gvr-installed Go: the selected go is the system one; pin a version or set GVR_GOPLS_VERSION")]
     GoplsOnSystemGo,
 }
 
-impl From<crate::gopls::GoplsError> for ToolchainError {
-    fn from(e: crate::gopls::GoplsError) -> Self {
+impl From<crate::gopls::LookupError> for ToolchainError {
+    fn from(e: crate::gopls::LookupError) -> Self {
         ToolchainError::Gopls(Box::new(e))
     }
 }

