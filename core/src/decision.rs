@@ -10,30 +10,35 @@
 //!                                   runs now and then, e.g. to mark the GOCACHE used)
 //! tool <go|gofmt|gopls>
 //! cwd <directory>
-//! env+ NAME=value | env- NAME       every variable selection reads, as it was
-//! file <signature> <path>           every file selection could have read, as it was
+//! env+ NAME=value | env- NAME       every variable the decision read, as it was
+//! file <signature> <path>           every path the decision stat'ed, read or listed
 //! exec <program>
 //! set NAME=value | unset NAME       the environment changes, applied to the caller's
 //! end                               the record is complete
 //! ```
 //!
+//! The inputs are not listed anywhere: the full shim decides through a
+//! [`Recorder`](crate::process::Recorder), and whatever it read is what the record
+//! lists (a read that bypassed the process context would be a stale answer waiting to
+//! happen; clippy's `disallowed-methods` rules that out in the core). The decision is
+//! a function of those reads, so while they all read the same, it is the same.
+//!
 //! The fast shim replays a record only if every `env` and `file` line still holds;
-//! anything else hands over to the full shim, which decides and records again. A
-//! superset of inputs costs a few stats; a missing input would be a stale answer, so
-//! [`INPUT_ENV`] is checked against the sources by a test. A file that changed while
-//! the full shim was deciding (or so recently that coarse file times cannot tell two
-//! writes apart) makes no record: git's "racy index" rule.
+//! anything else hands over to the full shim, which decides and records again. A file
+//! that changed while the full shim was deciding (or so recently that coarse file
+//! times cannot tell two writes apart) makes no record: git's "racy index" rule.
 
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsStr;
 use std::io;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, SystemTime};
 
+use crate::env_var::{EnvValue, EnvVar};
 use crate::fsutil::write_atomic_cache;
 use crate::home::GvrHome;
-use crate::toolchain::{EnvValue, EnvVar};
+use crate::process::Inputs;
 
 /// The first line; the fast shim replays only the format it knows.
 pub const FORMAT: &str = "gvr-shim-decision 1";
@@ -43,38 +48,6 @@ pub const LIFETIME: Duration = Duration::from_secs(3600);
 /// for (coarse kernel clocks tick every few milliseconds).
 pub const RACY: Duration = Duration::from_millis(50);
 
-/// Every environment variable the full shim's decision can depend on (selection,
-/// workspace, toolchain env, gopls pin, and where `dirs` finds the user's directories).
-pub const INPUT_ENV: &[&str] = &[
-    "GVR_HOME",
-    "GVR_CACHE_DIR",
-    "GVR_VERSION",
-    "GVR_GOCACHE",
-    "GVR_GOPLS_VERSION",
-    "GVR_AUTO_INSTALL",
-    "GVR_SHIM_DEPTH",
-    "GVR_SET",
-    "GOWORK",
-    "GOCACHE",
-    "GOTOOLCHAIN",
-    "GOENV",
-    "GOROOT",
-    "PATH",
-    "HOME",
-    "XDG_DATA_HOME",
-    "XDG_CACHE_HOME",
-    "XDG_CONFIG_HOME",
-];
-
-/// Names a pin, workspace or go.mod rule may read in each directory up to the root.
-const PER_DIRECTORY: [&str; 5] = [
-    ".go-version",
-    ".tool-versions",
-    "go.work",
-    "go.mod",
-    ".gopls-version",
-];
-
 /// The record's file name for `tool` run in `cwd` (FNV-1a, as the fast shim computes it).
 pub fn key(tool: &str, cwd: &Path) -> String {
     let bytes = tool
@@ -82,7 +55,7 @@ pub fn key(tool: &str, cwd: &Path) -> String {
         .iter()
         .chain(&[0u8])
         .chain(cwd.as_os_str().as_bytes());
-    format!("{:016x}", crate::toolchain::fnv1a(bytes))
+    format!("{:016x}", crate::fnv::fnv1a(bytes))
 }
 
 /// `-` for a missing file, else inode, size, mtime and ctime to the nanosecond: a
@@ -92,6 +65,8 @@ pub fn signature(path: &Path) -> Option<String> {
 }
 
 /// The signature and, for an existing file, its ctime (the latest of its changes).
+// A direct stat: the signature is what the fast shim will compare, not an input.
+#[allow(clippy::disallowed_methods)]
 fn signed(path: &Path) -> Option<(String, Option<SystemTime>)> {
     match std::fs::metadata(path) {
         Ok(m) => {
@@ -132,29 +107,24 @@ pub struct Decision<'a> {
     pub started: SystemTime,
     pub tool: &'a str,
     pub cwd: &'a Path,
+    /// Everything the decision read (its [`Recorder`](crate::process::Recorder)'s).
+    pub inputs: &'a Inputs,
     pub program: &'a Path,
     pub vars: &'a [EnvVar],
 }
 
 /// Writes the record for `decision` (best effort: the caller execs either way).
-/// `current` reads the environment.
-pub fn record(
-    home: &GvrHome,
-    decision: &Decision,
-    current: impl Fn(&str) -> Option<OsString>,
-) -> io::Result<()> {
-    let Some(text) = render(home, decision, &current) else {
+pub fn record(home: &GvrHome, decision: &Decision) -> io::Result<()> {
+    let Some(text) = render(decision) else {
         return Ok(());
     };
     let path = home.decisions_dir().join(key(decision.tool, decision.cwd));
     write_atomic_cache(&path, text.as_bytes())
 }
 
-fn render(
-    home: &GvrHome,
-    d: &Decision,
-    current: &impl Fn(&str) -> Option<OsString>,
-) -> Option<String> {
+/// The record's text, or `None` when no record may be made (a value that does not
+/// fit on a line, an input that cannot be signed or changed too recently).
+fn render(d: &Decision) -> Option<String> {
     let expires = (SystemTime::now() + LIFETIME)
         .duration_since(SystemTime::UNIX_EPOCH)
         .ok()?
@@ -164,15 +134,15 @@ fn render(
         d.tool,
         line(d.cwd.as_os_str())?
     );
-    for name in INPUT_ENV {
-        match current(name) {
-            Some(v) => out.push_str(&format!("env+ {name}={}\n", line(&v)?)),
+    for (name, value) in &d.inputs.env {
+        match value {
+            Some(v) => out.push_str(&format!("env+ {name}={}\n", line(v)?)),
             None => out.push_str(&format!("env- {name}\n")),
         }
     }
     let fresh_after = d.started.checked_sub(RACY)?;
-    for file in evidence(home, d, current) {
-        let (sig, ctime) = signed(&file)?;
+    for file in &d.inputs.paths {
+        let (sig, ctime) = signed(file)?;
         if ctime.is_some_and(|t| t >= fresh_after) {
             return None; // changed while (or just before) deciding
         }
@@ -190,40 +160,6 @@ fn render(
     Some(out)
 }
 
-/// Every file the decision could have read: the per-directory pins and module files
-/// up to the root, gvr's own state, the user's `go env -w` file and GOWORK, and the
-/// program and its directories up to the home. Not the shim binaries: `gvr rehash`
-/// (which install.sh runs after an upgrade) clears every record, and a hard link to
-/// them anywhere changes their ctime.
-fn evidence(
-    home: &GvrHome,
-    d: &Decision,
-    current: &impl Fn(&str) -> Option<OsString>,
-) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = d
-        .cwd
-        .ancestors()
-        .flat_map(|dir| PER_DIRECTORY.iter().map(move |name| dir.join(name)))
-        .collect();
-    files.push(home.global_version_file());
-    files.push(home.versions_dir());
-    files.push(home.gopls_dir());
-    files.extend(crate::toolchain::go_env_path(current));
-    if let Some(gowork) = current("GOWORK")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-    {
-        files.push(gowork);
-    }
-    files.extend(
-        d.program
-            .ancestors()
-            .take_while(|p| p.starts_with(home.root()) && *p != home.root())
-            .map(Path::to_path_buf),
-    );
-    files
-}
-
 /// A value as one record line: `None` (no record) if it holds a newline or NUL.
 fn line(v: &OsStr) -> Option<&str> {
     let s = v.to_str()?;
@@ -233,6 +169,7 @@ fn line(v: &OsStr) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::process::{Process, Recorder, TestEnv};
 
     #[test]
     fn key_is_fnv1a_of_tool_nul_cwd() {
@@ -261,23 +198,36 @@ mod tests {
         );
     }
 
+    /// Reads `cwd`'s `.go-version` and `env` through a recorder, as a decision would.
+    fn inputs_of(env: &[(&str, &str)], cwd: &Path) -> Inputs {
+        let env = TestEnv::of(env);
+        let rec = Recorder::new(&env);
+        let _ = rec.var_os("GOWORK");
+        let _ = rec.read_small(&cwd.join(".go-version"));
+        rec.inputs()
+    }
+
+    fn decision<'a>(started: SystemTime, cwd: &'a Path, inputs: &'a Inputs) -> Decision<'a> {
+        Decision {
+            started,
+            tool: "go",
+            cwd,
+            inputs,
+            program: Path::new("/bin/true"),
+            vars: &[],
+        }
+    }
+
     #[test]
     fn values_with_newlines_make_no_record() {
         let dir = tempfile::tempdir().unwrap();
-        let home = GvrHome::at(dir.path().join("gvr"), dir.path().join("cache"));
-        let d = Decision {
-            started: SystemTime::now() + Duration::from_secs(1),
-            tool: "go",
-            cwd: dir.path(),
-            program: Path::new("/bin/true"),
-            vars: &[],
-        };
-        let env = |k: &str| (k == "GOWORK").then(|| OsString::from("/a\nb"));
-        assert!(render(&home, &d, &env).is_none());
-        let env = |_: &str| None;
-        let text = render(&home, &d, &env).unwrap();
+        let later = SystemTime::now() + Duration::from_secs(1);
+        let inputs = inputs_of(&[("GOWORK", "/a\nb")], dir.path());
+        assert!(render(&decision(later, dir.path(), &inputs)).is_none());
+        let inputs = inputs_of(&[], dir.path());
+        let text = render(&decision(later, dir.path(), &inputs)).unwrap();
         assert!(text.starts_with("gvr-shim-decision 1\nexpires "));
-        assert!(text.contains("\nenv- GVR_VERSION\n"));
+        assert!(text.contains("\nenv- GOWORK\n"));
         assert!(text.contains(&format!(
             "\nfile - {}\n",
             dir.path().join(".go-version").display()
@@ -288,88 +238,44 @@ mod tests {
     #[test]
     fn a_file_changed_while_deciding_makes_no_record() {
         let dir = tempfile::tempdir().unwrap();
-        let home = GvrHome::at(dir.path().join("gvr"), dir.path().join("cache"));
         let started = SystemTime::now();
         std::fs::write(dir.path().join(".go-version"), "1.22.10\n").unwrap();
-        let d = Decision {
-            started,
-            tool: "go",
-            cwd: dir.path(),
-            program: Path::new("/bin/true"),
-            vars: &[],
-        };
-        let env = |_: &str| None;
-        assert!(render(&home, &d, &env).is_none());
-        let later = Decision {
-            started: SystemTime::now() + RACY,
-            ..d
-        };
-        assert!(render(&home, &later, &env).is_some());
+        let inputs = inputs_of(&[], dir.path());
+        assert!(render(&decision(started, dir.path(), &inputs)).is_none());
+        let later = SystemTime::now() + RACY;
+        assert!(render(&decision(later, dir.path(), &inputs)).is_some());
     }
 
-    /// Every variable the lean core reads by name must be an input of the record;
-    /// otherwise the fast shim could replay a decision that variable would change.
+    /// A decision step added later (here a fixture: a new variable and a new settings
+    /// file) is recorded without any list to update: the record lists what was read.
     #[test]
-    fn every_variable_the_shim_reads_is_an_input() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let mut sources: Vec<PathBuf> = [
-            "src/select.rs",
-            "src/workspace.rs",
-            "src/toolchain.rs",
-            "src/home.rs",
-            "src/exec.rs",
-        ]
-        .iter()
-        .map(|p| root.join(p))
-        .collect();
-        for dir in [
-            "src/select",
-            "src/toolchain",
-            "src/gopls",
-            "../shims/gvr-shim/src",
-        ] {
-            for e in std::fs::read_dir(root.join(dir)).unwrap() {
-                sources.push(e.unwrap().path());
-            }
+    fn a_new_read_is_recorded_without_touching_any_list() {
+        fn new_step(p: &dyn Process, dir: &Path) -> bool {
+            p.var_os("GVR_SOME_NEW_SETTING").is_some() || p.is_file(&dir.join("gvr.toml"))
         }
-        let consts = [
-            ("SHIM_DEPTH_VAR", "GVR_SHIM_DEPTH"),
-            ("PIN_ENV", "GVR_GOPLS_VERSION"),
-        ];
-        let readers = [
-            "var_os(\"",
-            "var(\"",
-            "current(\"",
-            "user(\"",
-            "getenv(\"",
-            "env(\"",
-            "env_path(\"",
-        ];
-        for src in sources
-            .iter()
-            .filter(|p| p.extension().is_some_and(|e| e == "rs"))
-        {
-            let text = std::fs::read_to_string(src).unwrap();
-            let code = text.split("#[cfg(test)]").next().unwrap();
-            for reader in readers {
-                for piece in code.split(reader).skip(1) {
-                    let name: String = piece
-                        .chars()
-                        .take_while(|c| c.is_ascii_uppercase() || *c == '_')
-                        .collect();
-                    if name.is_empty() || !piece[name.len()..].starts_with('"') {
-                        continue;
-                    }
-                    assert!(
-                        INPUT_ENV.contains(&name.as_str()),
-                        "{} reads {name}, which INPUT_ENV lacks",
-                        src.display()
-                    );
-                }
-            }
-        }
-        for (_, var) in consts {
-            assert!(INPUT_ENV.contains(&var));
-        }
+        let dir = tempfile::tempdir().unwrap();
+        let env = TestEnv::of(&[("GVR_SOME_NEW_SETTING", "on")]);
+        let rec = Recorder::new(&env);
+        assert!(new_step(&rec, dir.path()));
+        let later = SystemTime::now() + Duration::from_secs(1);
+        let inputs = rec.inputs();
+        let text = render(&decision(later, dir.path(), &inputs)).unwrap();
+        assert!(text.contains("\nenv+ GVR_SOME_NEW_SETTING=on\n"), "{text}");
+        // Short-circuited: the file was not read, so it is not an input.
+        assert!(!text.contains("gvr.toml"), "{text}");
+
+        let env = TestEnv::default();
+        let rec = Recorder::new(&env);
+        assert!(!new_step(&rec, dir.path()));
+        let inputs = rec.inputs();
+        let text = render(&decision(later, dir.path(), &inputs)).unwrap();
+        assert!(text.contains("\nenv- GVR_SOME_NEW_SETTING\n"), "{text}");
+        assert!(
+            text.contains(&format!(
+                "\nfile - {}\n",
+                dir.path().join("gvr.toml").display()
+            )),
+            "{text}"
+        );
     }
 }

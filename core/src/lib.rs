@@ -6,13 +6,21 @@
 //! parsing or progress bars: those are the `gvr` command's, and the dependency graph
 //! keeps them out of the shims. The library never prints.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
+// Tests set up their fixtures with std::fs directly.
+#![cfg_attr(test, allow(clippy::disallowed_methods))]
 
 #[cfg(unix)]
 pub mod decision;
+pub mod env_var;
 pub mod exec;
+pub mod fnv;
 pub mod fsutil;
 pub mod gopls;
+pub mod gvr_set;
+pub mod here;
 pub mod home;
+pub mod pin_file;
+pub mod process;
 pub mod select;
 pub mod toolchain;
 pub mod version;

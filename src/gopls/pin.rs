@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{read_pin_file, GoplsError, GoplsVersion, PIN_FILE};
+use crate::process::OsProcess;
 
 /// Writes `dir/.gopls-version` atomically; returns its path and the version it held.
 pub fn write_pin_file(
@@ -11,7 +12,7 @@ pub fn write_pin_file(
 ) -> Result<(PathBuf, Option<GoplsVersion>), GoplsError> {
     let path = dir.join(PIN_FILE);
     let previous = if path.is_file() {
-        read_pin_file(&path).ok()
+        read_pin_file(&OsProcess, &path).ok()
     } else {
         None
     };

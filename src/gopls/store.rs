@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use super::{binary_name, builds_of, GoplsError, GoplsVersion, InstalledGopls};
 use crate::fsutil::FileLock;
 use crate::home::GvrHome;
+use crate::process::OsProcess;
 use crate::version::GoVersion;
 
 /// The name of the lock for one build (`gopls-v0.20.0-go1.24.11`).
@@ -34,7 +35,7 @@ pub fn installed(home: &GvrHome) -> Result<Vec<InstalledGopls>, GoplsError> {
             .to_str()
             .and_then(|n| n.parse::<GoplsVersion>().ok())
         {
-            out.extend(builds_of(home, &v));
+            out.extend(builds_of(&OsProcess, home, &v));
         }
     }
     out.sort_by(|a, b| b.version.cmp(&a.version).then(b.go.cmp(&a.go)));

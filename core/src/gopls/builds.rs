@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use super::{binary_name, GoplsVersion};
 use crate::home::GvrHome;
+use crate::process::Process;
 use crate::version::GoVersion;
 
 /// One installed build.
@@ -16,17 +17,17 @@ pub struct InstalledGopls {
 }
 
 /// The builds of one gopls version, newest Go first.
-pub fn builds_of(home: &GvrHome, gopls: &GoplsVersion) -> Vec<InstalledGopls> {
-    let Ok(rd) = std::fs::read_dir(home.gopls_dir().join(gopls.as_str())) else {
+pub fn builds_of(p: &dyn Process, home: &GvrHome, gopls: &GoplsVersion) -> Vec<InstalledGopls> {
+    let dir = home.gopls_dir().join(gopls.as_str());
+    let Ok(names) = p.read_dir(&dir) else {
         return Vec::new();
     };
-    let mut out: Vec<InstalledGopls> = rd
-        .flatten()
-        .filter_map(|e| {
-            let name = e.file_name();
+    let mut out: Vec<InstalledGopls> = names
+        .iter()
+        .filter_map(|name| {
             let go: GoVersion = name.to_str()?.strip_prefix("go")?.parse().ok()?;
-            let path = e.path().join(binary_name());
-            path.is_file().then(|| InstalledGopls {
+            let path = dir.join(name).join(binary_name());
+            p.is_file(&path).then(|| InstalledGopls {
                 version: gopls.clone(),
                 go,
                 path,

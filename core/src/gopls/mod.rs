@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use crate::home::GvrHome;
+use crate::process::Process;
 use crate::version::GoVersion;
 
 pub use builds::{builds_of, InstalledGopls};
@@ -206,13 +207,13 @@ pub fn build_binary_path(home: &GvrHome, gopls: &GoplsVersion, go: &GoVersion) -
 /// PATH either way), the newest Go first. Reads a few small files and stats a few paths,
 /// nothing more.
 pub fn pinned_binary(
+    p: &dyn Process,
     home: &GvrHome,
     cwd: &Path,
     go: &GoVersion,
 ) -> Result<(PathBuf, Pin), LookupError> {
-    let env = std::env::var_os(PIN_ENV);
-    let pin = resolve_pin(cwd, go, env.as_deref())?;
-    match find_build(home, &pin.version, go) {
+    let pin = resolve_pin(p, cwd, go)?;
+    match find_build(p, home, &pin.version, go) {
         Some(path) => Ok((path, pin)),
         None => Err(LookupError::NotBuilt {
             fix: install_command(&pin.version, go),
@@ -226,13 +227,18 @@ pub fn pinned_binary(
 /// An existing build of `gopls`: the one by `go`, else the one by the newest other Go
 /// of `go`'s minor or a newer one. A build by an older Go is never used: it was compiled
 /// against an older standard library and go/types, and may misread this Go's code.
-pub fn find_build(home: &GvrHome, gopls: &GoplsVersion, go: &GoVersion) -> Option<PathBuf> {
+pub fn find_build(
+    p: &dyn Process,
+    home: &GvrHome,
+    gopls: &GoplsVersion,
+    go: &GoVersion,
+) -> Option<PathBuf> {
     let own = build_binary_path(home, gopls, go);
-    if own.is_file() {
+    if p.is_file(&own) {
         return Some(own);
     }
     let minor = (go.major(), go.minor());
-    builds_of(home, gopls)
+    builds_of(p, home, gopls)
         .into_iter()
         .find(|b| (b.go.major(), b.go.minor()) >= minor)
         .map(|b| b.path)
@@ -275,6 +281,7 @@ pub fn install_command(gopls: &GoplsVersion, go: &GoVersion) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::process::OsProcess;
 
     fn gv(s: &str) -> GoplsVersion {
         s.parse().unwrap_or_else(|e| panic!("{e}"))
@@ -322,7 +329,7 @@ mod tests {
         let cwd = tempfile::tempdir().unwrap();
         std::fs::write(cwd.path().join(PIN_FILE), "v0.20.0\n").unwrap();
         let go: GoVersion = "1.23.4".parse().unwrap();
-        let err = pinned_binary(&home, cwd.path(), &go).unwrap_err();
+        let err = pinned_binary(&OsProcess, &home, cwd.path(), &go).unwrap_err();
         let msg = err.to_string();
         assert!(
             msg.contains("run `gvr gopls install v0.20.0 --with-go 1.24`"),
@@ -364,19 +371,25 @@ mod tests {
     fn falls_back_to_a_build_by_another_go() {
         let (_tmp, home) = home_with_builds(&["1.24.2", "1.25.1"]);
         let v = gv("v0.20.0");
-        let own = find_build(&home, &v, &"1.24.2".parse().unwrap()).unwrap();
+        let own = find_build(&OsProcess, &home, &v, &"1.24.2".parse().unwrap()).unwrap();
         assert!(
             own.ends_with("v0.20.0/go1.24.2/gopls") || own.ends_with("v0.20.0/go1.24.2/gopls.exe")
         );
-        let other = find_build(&home, &v, &"1.24.11".parse().unwrap()).unwrap();
+        let other = find_build(&OsProcess, &home, &v, &"1.24.11".parse().unwrap()).unwrap();
         assert!(
             other.to_string_lossy().contains("go1.25.1"),
             "{}",
             other.display()
         );
-        assert!(find_build(&home, &gv("v0.19.1"), &"1.24.2".parse().unwrap()).is_none());
+        assert!(find_build(
+            &OsProcess,
+            &home,
+            &gv("v0.19.1"),
+            &"1.24.2".parse().unwrap()
+        )
+        .is_none());
         // An older patch of the same minor will do.
-        let same_minor = find_build(&home, &v, &"1.25.4".parse().unwrap()).unwrap();
+        let same_minor = find_build(&OsProcess, &home, &v, &"1.25.4".parse().unwrap()).unwrap();
         assert!(same_minor.to_string_lossy().contains("go1.25.1"));
     }
 
@@ -385,10 +398,10 @@ mod tests {
         let (_tmp, home) = home_with_builds(&["1.24.2", "1.25.1"]);
         let v = gv("v0.20.0");
         let go: GoVersion = "1.26.0".parse().unwrap();
-        assert_eq!(find_build(&home, &v, &go), None);
+        assert_eq!(find_build(&OsProcess, &home, &v, &go), None);
         let cwd = tempfile::tempdir().unwrap();
         std::fs::write(cwd.path().join(PIN_FILE), "v0.20.0\n").unwrap();
-        match pinned_binary(&home, cwd.path(), &go) {
+        match pinned_binary(&OsProcess, &home, cwd.path(), &go) {
             Err(e @ LookupError::NotBuilt { .. }) => assert!(
                 e.to_string().contains("run `gvr gopls install v0.20.0`"),
                 "{e}"

@@ -1,12 +1,12 @@
 //! Which gopls applies in a directory, and why: `GVR_GOPLS_VERSION`, else the nearest
 //! `.gopls-version` walking up, else the table entry for the selected Go.
 
-use std::ffi::OsStr;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use super::{table, GoplsVersion, LookupError};
-use crate::select::files;
+use crate::pin_file::parse_go_version;
+use crate::process::Process;
 use crate::version::GoVersion;
 
 pub const PIN_ENV: &str = "GVR_GOPLS_VERSION";
@@ -39,8 +39,8 @@ pub struct Pin {
 
 /// The pin for `cwd` given the selected Go and the value of `GVR_GOPLS_VERSION` (passed
 /// in so callers and tests control the environment). An empty variable counts as unset.
-pub fn resolve_pin(cwd: &Path, go: &GoVersion, env: Option<&OsStr>) -> Result<Pin, LookupError> {
-    if let Some(value) = env.filter(|v| !v.is_empty()) {
+pub fn resolve_pin(p: &dyn Process, cwd: &Path, go: &GoVersion) -> Result<Pin, LookupError> {
+    if let Some(value) = p.var_non_empty(PIN_ENV) {
         let value = value.to_string_lossy();
         let version = value.trim().parse().map_err(|_| LookupError::BadPin {
             origin: PinOrigin::Env,
@@ -51,8 +51,8 @@ pub fn resolve_pin(cwd: &Path, go: &GoVersion, env: Option<&OsStr>) -> Result<Pi
             origin: PinOrigin::Env,
         });
     }
-    if let Some(path) = find_pin_file(cwd) {
-        let version = read_pin_file(&path)?;
+    if let Some(path) = find_pin_file(p, cwd) {
+        let version = read_pin_file(p, &path)?;
         return Ok(Pin {
             version,
             origin: PinOrigin::File(path),
@@ -68,21 +68,21 @@ pub fn resolve_pin(cwd: &Path, go: &GoVersion, env: Option<&OsStr>) -> Result<Pi
 }
 
 /// The nearest `.gopls-version` in `dir` or an ancestor.
-pub fn find_pin_file(dir: &Path) -> Option<PathBuf> {
+pub fn find_pin_file(p: &dyn Process, dir: &Path) -> Option<PathBuf> {
     dir.ancestors()
         .map(|d| d.join(PIN_FILE))
-        .find(|p| p.is_file())
+        .find(|file| p.is_file(file))
 }
 
 /// The version in a `.gopls-version` file, read with the `.go-version` grammar (the
 /// first token of the first line that is not blank or a `#` comment; BOM and CRLF
 /// tolerated); a missing `v` is fine.
-pub fn read_pin_file(path: &Path) -> Result<GoplsVersion, LookupError> {
-    let text = files::read_small(path).map_err(|source| LookupError::Read {
+pub fn read_pin_file(p: &dyn Process, path: &Path) -> Result<GoplsVersion, LookupError> {
+    let text = p.read_small(path).map_err(|source| LookupError::Read {
         path: path.to_path_buf(),
         source,
     })?;
-    let Some(token) = files::parse_go_version(&text) else {
+    let Some(token) = parse_go_version(&text) else {
         return Err(LookupError::EmptyPinFile {
             path: path.to_path_buf(),
         });
@@ -96,6 +96,7 @@ pub fn read_pin_file(path: &Path) -> Result<GoplsVersion, LookupError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::process::TestEnv;
 
     fn go(s: &str) -> GoVersion {
         s.parse().unwrap()
@@ -110,7 +111,7 @@ mod tests {
         let g = go("1.24.11");
 
         // Nothing pinned: the table.
-        let p = resolve_pin(&deep, &g, None).unwrap();
+        let p = resolve_pin(&TestEnv::default(), &deep, &g).unwrap();
         assert_eq!(p.version.to_string(), "v0.20.0");
         assert_eq!(p.origin, PinOrigin::Table { go: g.clone() });
 
@@ -120,12 +121,12 @@ mod tests {
             "\u{feff}# pinned for the team\r\n\r\n0.19.1 extra\r\n",
         )
         .unwrap();
-        let p = resolve_pin(&deep, &g, None).unwrap();
+        let p = resolve_pin(&TestEnv::default(), &deep, &g).unwrap();
         assert_eq!(p.version.to_string(), "v0.19.1");
         assert_eq!(p.origin, PinOrigin::File(root.join(PIN_FILE)));
         // A trailing comment, as in .go-version.
         std::fs::write(root.join("a/b").join(PIN_FILE), "v0.18.1# team pin\n").unwrap();
-        let p = resolve_pin(&deep, &g, None).unwrap();
+        let p = resolve_pin(&TestEnv::default(), &deep, &g).unwrap();
         assert_eq!(p.version.to_string(), "v0.18.1");
         assert!(
             p.origin.to_string().contains("a/b/.gopls-version"),
@@ -134,13 +135,13 @@ mod tests {
         );
 
         // The environment beats every file; empty counts as unset.
-        let p = resolve_pin(&deep, &g, Some(OsStr::new("v0.16.2"))).unwrap();
+        let p = resolve_pin(&TestEnv::of(&[(PIN_ENV, "v0.16.2")]), &deep, &g).unwrap();
         assert_eq!(
             (p.version.to_string(), p.origin),
             ("v0.16.2".to_string(), PinOrigin::Env)
         );
         assert_eq!(
-            resolve_pin(&deep, &g, Some(OsStr::new("")))
+            resolve_pin(&TestEnv::of(&[(PIN_ENV, "")]), &deep, &g)
                 .unwrap()
                 .version
                 .to_string(),
@@ -152,20 +153,20 @@ mod tests {
     fn bad_pins_name_their_origin() {
         let tmp = tempfile::tempdir().unwrap();
         let g = go("1.24.11");
-        let e = resolve_pin(tmp.path(), &g, Some(OsStr::new("latest"))).unwrap_err();
+        let e = resolve_pin(&TestEnv::of(&[(PIN_ENV, "latest")]), tmp.path(), &g).unwrap_err();
         assert!(
             e.to_string()
                 .contains("GVR_GOPLS_VERSION asks for `latest`"),
             "{e}"
         );
         std::fs::write(tmp.path().join(PIN_FILE), "# only a comment\n\n").unwrap();
-        let e = resolve_pin(tmp.path(), &g, None).unwrap_err();
+        let e = resolve_pin(&TestEnv::default(), tmp.path(), &g).unwrap_err();
         assert!(matches!(e, LookupError::EmptyPinFile { .. }), "{e}");
         std::fs::write(tmp.path().join(PIN_FILE), "gopls\n").unwrap();
-        let e = resolve_pin(tmp.path(), &g, None).unwrap_err();
+        let e = resolve_pin(&TestEnv::default(), tmp.path(), &g).unwrap_err();
         assert!(e.to_string().contains("asks for `gopls`"), "{e}");
         std::fs::remove_file(tmp.path().join(PIN_FILE)).unwrap();
-        let e = resolve_pin(tmp.path(), &go("1.30.1"), None).unwrap_err();
+        let e = resolve_pin(&TestEnv::default(), tmp.path(), &go("1.30.1")).unwrap_err();
         assert!(matches!(e, LookupError::NoTableEntry { .. }), "{e}");
     }
 }

@@ -4,13 +4,15 @@
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
+use gvr_core::process::Process;
 use gvr_core::{GvrHome, VersionSpec};
 
 use crate::Failure;
 
-pub fn enabled() -> bool {
+pub fn enabled(p: &dyn Process) -> bool {
     gvr_core::toolchain::launch::auto_install_enabled(
-        std::env::var_os(gvr_core::toolchain::launch::AUTO_INSTALL_VAR).as_deref(),
+        p.var_os(gvr_core::toolchain::launch::AUTO_INSTALL_VAR)
+            .as_deref(),
     )
 }
 

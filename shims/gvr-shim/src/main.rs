@@ -15,6 +15,7 @@ use std::path::Path;
 
 use gvr_core::exec::{exec, ExecError};
 use gvr_core::home::HomeError;
+use gvr_core::process::{OsProcess, Process, Recorder};
 use gvr_core::select::{Here, Origin, SelectError, Selected, Selection};
 use gvr_core::toolchain::launch::prepare;
 use gvr_core::toolchain::{resolve_tool, Toolchain, ToolchainError};
@@ -126,10 +127,13 @@ fn run() -> Result<i32, Failure> {
     let mut args = std::env::args_os();
     let argv0 = args.next().unwrap_or_default();
     let tool = invoked_name(&argv0);
-    let home = GvrHome::from_env()?;
+    // Every read the decision makes goes through `rec`, which is what lets it be
+    // recorded for the fast shim (see gvr_core::decision).
+    let rec = Recorder::new(&OsProcess);
+    let home = GvrHome::from_process(&rec)?;
 
     if let Some(version) = versioned_entry(&tool) {
-        return run_versioned(&home, version, args);
+        return run_versioned(&rec, &home, version, args);
     }
     if tool == "gvr-shim" {
         return Err(Failure::new(
@@ -139,16 +143,16 @@ fn run() -> Result<i32, Failure> {
     }
 
     let started = std::time::SystemTime::now();
-    let here = Here::from_process()?;
-    let launch = prepare(&home, &here, None, &|k| std::env::var_os(k), |spec| {
+    let here = Here::read(&rec)?;
+    let launch = prepare(&home, &here, None, |spec| {
         auto_install::install(&home, spec)
     })?;
     let toolchain = &launch.toolchain;
-    let program = match resolve_tool(&home, toolchain, &tool, &here.cwd) {
-        Err(ToolchainError::Gopls(e)) if auto_install::enabled() => match *e {
+    let program = match resolve_tool(&rec, &home, toolchain, &tool, &here.cwd) {
+        Err(ToolchainError::Gopls(e)) if auto_install::enabled(&rec) => match *e {
             gvr_core::gopls::LookupError::NotBuilt { version, go, .. } => {
                 auto_install::run_gvr(&home, &gvr_core::gopls::install_args(&version, &go))?;
-                resolve_tool(&home, toolchain, &tool, &here.cwd)?
+                resolve_tool(&rec, &home, toolchain, &tool, &here.cwd)?
             }
             other => return Err(ToolchainError::from(other).into()),
         },
@@ -164,6 +168,7 @@ fn run() -> Result<i32, Failure> {
         &home,
         &tool,
         &here,
+        &rec,
         toolchain,
         &program,
         &launch.vars,
@@ -174,11 +179,13 @@ fn run() -> Result<i32, Failure> {
 /// Leaves the decision for `gvr-shim-fast` to replay next time (see `gvr_core::decision`).
 /// Best effort: a failure only means no fast path.
 #[cfg(unix)]
+#[allow(clippy::too_many_arguments)]
 fn record_decision(
     started: std::time::SystemTime,
     home: &GvrHome,
     tool: &str,
     here: &Here,
+    rec: &Recorder,
     toolchain: &Toolchain,
     program: &Path,
     vars: &[gvr_core::toolchain::EnvVar],
@@ -200,22 +207,26 @@ fn record_decision(
     if self_exe.parent() != Some(home.full_shims_dir().as_path()) {
         return;
     }
+    let inputs = rec.inputs();
     let decision = gvr_core::decision::Decision {
         started,
         tool,
         cwd: &here.cwd,
+        inputs: &inputs,
         program,
         vars,
     };
-    let _ = gvr_core::decision::record(home, &decision, |k| std::env::var_os(k));
+    let _ = gvr_core::decision::record(home, &decision);
 }
 
 #[cfg(not(unix))]
+#[allow(clippy::too_many_arguments)]
 fn record_decision(
     _: std::time::SystemTime,
     _: &GvrHome,
     _: &str,
     _: &Here,
+    _: &Recorder,
     _: &Toolchain,
     _: &Path,
     _: &[gvr_core::toolchain::EnvVar],
@@ -225,14 +236,15 @@ fn record_decision(
 /// `go<version>` (what `GOTOOLCHAIN=go1.22.10` looks up on PATH): run exactly that
 /// SDK's `go`, with its GOROOT (the caller may have unset GOROOT) and its `bin` first.
 fn run_versioned(
+    p: &dyn Process,
     home: &GvrHome,
     version: GoVersion,
     args: std::env::ArgsOs,
 ) -> Result<i32, Failure> {
     let name = format!("go{version}");
-    if !home.is_installed(&version) {
+    if !p.is_dir(&home.version_dir(&version)) {
         let spec = gvr_core::VersionSpec::Exact(version.clone());
-        if !auto_install::enabled() {
+        if !auto_install::enabled(p) {
             return Err(Failure::new(
                 format!("Go {version} is not installed (asked for as `{name}`, e.g. by GOTOOLCHAIN); run `gvr install {version}`"),
                 1,
@@ -246,8 +258,8 @@ fn run_versioned(
     };
     let toolchain = Toolchain::new(home, selection);
     // `go` needs no directory (only gopls pins do).
-    let program = resolve_tool(home, &toolchain, "go", Path::new("."))?;
-    let vars = toolchain.base_env(&|k| std::env::var_os(k))?;
+    let program = resolve_tool(p, home, &toolchain, "go", Path::new("."))?;
+    let vars = toolchain.base_env(p)?;
     Ok(exec(&mut Toolchain::command(&program, args, &vars))?)
 }
 
