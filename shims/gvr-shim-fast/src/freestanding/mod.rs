@@ -10,12 +10,10 @@ use core::ffi::CStr;
 use core::ptr::null;
 use core::sync::atomic::{AtomicBool, Ordering};
 
-use gvr_shim_fast::{key, parse_u64, split_once, Writer, HEADER};
+use gvr_shim_fast::{key, parse_u64, split_once, Writer, DECISIONS_DIR, FULL_DIR, HEADER, TOOLS};
 
 mod sys;
 
-/// Tools the fast path serves; other names go straight to the full shim.
-const TOOLS: [&[u8]; 3] = [b"go", b"gofmt", b"gopls"];
 const MAX_ENV: usize = 4096;
 
 /// The program's memory. A static, so it sits in .bss and costs nothing until touched:
@@ -199,7 +197,9 @@ struct Scratch<'a> {
 fn hand_over(dir: &[u8], tool: &[u8], argv: &Argv, env: &Environ, path: &mut [u8]) -> ! {
     let mut w = Writer::new(path);
     w.put(dir);
-    w.put(b"/.full/");
+    w.put(b"/");
+    w.put(FULL_DIR);
+    w.put(b"/");
     w.put(tool);
     if w.terminate() {
         let len = w.len;
@@ -227,7 +227,9 @@ fn replay(dir: &[u8], tool: &[u8], argv: &mut Argv, env: &Environ, s: &mut Scrat
 
     let mut w = Writer::new(path);
     w.put(dir);
-    w.put(b"/.decisions/");
+    w.put(b"/");
+    w.put(DECISIONS_DIR);
+    w.put(b"/");
     w.hex(key(tool, cwd));
     if !w.terminate() {
         return;
