@@ -183,3 +183,101 @@ impl Read for ChanReader {
         Ok(n)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tar_gz(files: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for (name, data) in files {
+            let mut h = tar::Header::new_gnu();
+            h.set_path(name).unwrap();
+            h.set_mode(0o644);
+            h.set_size(data.len() as u64);
+            h.set_cksum();
+            b.append(&h, *data).unwrap();
+        }
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&b.into_inner().unwrap()).unwrap();
+        gz.finish().unwrap()
+    }
+
+    #[test]
+    fn every_byte_reaches_the_digest_the_copy_and_the_unpacker() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("stage");
+        std::fs::create_dir(&dest).unwrap();
+        let copy = dir.path().join("partial");
+        let archive = tar_gz(&[("go/VERSION", b"go1.22.6\n"), ("go/bin/go", b"#!")]);
+        let (sha, unpacked) = std::thread::scope(|s| {
+            let mut tee = Tee::new(
+                Some(PartialFile::create(&copy).unwrap()),
+                Feed::new(s, &dest),
+            );
+            for piece in archive.chunks(7) {
+                tee.accept(piece).unwrap();
+            }
+            let (sha, mut feed) = tee.into_parts();
+            assert_eq!(feed.format(), Some(Format::TarGz));
+            (sha, feed.join())
+        });
+        assert_eq!(sha, hex::encode(Sha256::digest(&archive)));
+        assert_eq!(std::fs::read(&copy).unwrap(), archive);
+        unpacked.expect("an unpacker ran").unwrap();
+        assert_eq!(
+            std::fs::read(dest.join("VERSION")).unwrap(), // the `go/` prefix is the stage itself
+            b"go1.22.6\n"
+        );
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_full_disk_is_the_partial_files_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let full = Path::new("/dev/full");
+        let e = std::thread::scope(|s| {
+            let mut tee = Tee::new(
+                Some(PartialFile::create(full).unwrap()),
+                Feed::new(s, dir.path()),
+            );
+            let e = tee.accept(&[0x1f, 0x8b, 8, 0]).unwrap_err();
+            tee.into_parts().1.join();
+            e
+        });
+        match e {
+            TeeError::Partial { path, source } => {
+                assert_eq!(path, full);
+                assert_eq!(source.raw_os_error(), Some(28), "ENOSPC: {source}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_unpacker_that_fails_stops_the_tee_and_keeps_its_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let (stopped, unpacked) = std::thread::scope(|s| {
+            let mut tee = Tee::new(None, Feed::new(s, dir.path()));
+            // A gzip header, then garbage: the inflater gives up, the channel closes.
+            let mut stopped = None;
+            for i in 0..10_000u32 {
+                let chunk: Vec<u8> = if i == 0 {
+                    vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0xff, 0xff]
+                } else {
+                    vec![0xa5; 4096]
+                };
+                if let Err(e) = tee.accept(&chunk) {
+                    stopped = Some(e);
+                    break;
+                }
+            }
+            (stopped, tee.into_parts().1.join())
+        });
+        assert!(
+            matches!(stopped, Some(TeeError::UnpackerStopped)),
+            "{stopped:?}"
+        );
+        assert!(matches!(unpacked, Some(Err(_))), "{unpacked:?}");
+    }
+}
