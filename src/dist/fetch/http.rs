@@ -148,14 +148,16 @@ fn certificate_problem(e: &(dyn Error + 'static)) -> Option<String> {
     None
 }
 
-/// An error and its causes on one line (reqwest's own message alone is terse:
-/// "error sending request for url (…)").
+/// An error and its causes on one line, without the layers that only say which
+/// library noticed ("error sending request", "client error (Connect)").
 pub(super) fn describe(e: &(dyn Error + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut cur: Option<&(dyn Error + 'static)> = Some(e);
     while let Some(err) = cur {
         let text = err.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
+        let wrapper = err.source().is_some()
+            && (text == "error sending request" || text.starts_with("client error ("));
+        if !wrapper && !parts.iter().any(|p| p.contains(&text)) {
             parts.push(text);
         }
         cur = err.source();
