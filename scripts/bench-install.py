@@ -7,8 +7,11 @@ tmpfs (this VM's ext4 file-creation cost drifts by 10x, so disk numbers mislead)
   stream    curl URL | tee >(sha256sum) | tar xz          (one pass, three processes)
   two-pass  curl -o f URL; sha256sum -c; tar xzf f        (download, then hash, then unpack)
 Prints each median, gvr's ratio to each baseline, and gvr's peak RSS (GNU time).
+With --before PATH, a second gvr (e.g. main's build) runs in the same rounds as
+`before`, so a change is judged against its parent under the same load.
 
 Usage: scripts/bench-install.py [--mirror DIR] [--version V] [--rounds N] [--gvr PATH]
+                                [--before PATH]
 The mirror defaults to target/e2e/mirror (made by scripts/e2e-prepare.sh). Without
 --gvr, scripts/build-release.sh builds target/release/gvr first on every run (a no-op
 when it is up to date), so a stale binary is never measured.
@@ -62,6 +65,7 @@ def main():
     ap.add_argument("--version", default="1.21.13")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--gvr", help="a gvr binary to measure as is (default: build target/release/gvr)")
+    ap.add_argument("--before", help="another gvr binary to measure in the same rounds (e.g. main's)")
     a = ap.parse_args()
 
     name = f"go{a.version}.linux-amd64.tar.gz"
@@ -82,20 +86,27 @@ def main():
         sha = open(os.path.join(mirror, name + ".sha256")).read().split()[0]
         server, base = start_server(mirror)
         url = f"{base}/{name}"
-        times = {"gvr": [], "stream": [], "two-pass": []}
-        rss_kb = []
+        gvrs = {"gvr": a.gvr}
+        if a.before:
+            gvrs["before"] = a.before
+        times = {k: [] for k in gvrs}
+        times.update({"stream": [], "two-pass": []})
+        rss_kb = {k: [] for k in gvrs}
         try:
             for rnd in range(a.rounds):
                 work = os.path.join(tmp, f"r{rnd}")
                 os.makedirs(work)
-                # gvr: fresh home each round, so nothing is reused from downloads/.
-                home = os.path.join(work, "gvrhome")
-                env = {"PATH": os.environ["PATH"], "HOME": work, "GVR_HOME": home,
-                       "GVR_CACHE_DIR": os.path.join(work, "cache"), "GVR_MIRROR": base}
-                dt, err = timed(["/usr/bin/time", "-f", "RSS=%M", a.gvr, "install", "--quiet", a.version], env)
-                rss_kb.append(int(re.search(r"RSS=(\d+)", err).group(1)))
-                assert os.path.exists(os.path.join(home, "versions", a.version, "bin/go"))
-                times["gvr"].append(dt)
+                # Alternate who goes first, so neither always meets a warmer machine.
+                for key, binary in (list(gvrs.items())[::-1] if rnd % 2 else gvrs.items()):
+                    # gvr: fresh home each round, so nothing is reused from downloads/.
+                    home = os.path.join(work, f"{key}-home")
+                    env = {"PATH": os.environ["PATH"], "HOME": work, "GVR_HOME": home,
+                           "GVR_CACHE_DIR": os.path.join(work, f"{key}-cache"), "GVR_MIRROR": base}
+                    dt, err = timed(["/usr/bin/time", "-f", "RSS=%M", binary, "install", "--quiet", a.version], env)
+                    rss_kb[key].append(int(re.search(r"RSS=(\d+)", err).group(1)))
+                    assert os.path.exists(os.path.join(home, "versions", a.version, "bin/go"))
+                    times[key].append(dt)
+                    shutil.rmtree(home)
 
                 d = os.path.join(work, "stream")
                 os.makedirs(d)
@@ -116,9 +127,11 @@ def main():
         print(f"install of go{a.version} ({os.path.getsize(src) / 1e6:.1f} MB archive), {a.rounds} interleaved rounds on tmpfs")
         for k, v in times.items():
             print(f"  {k:9s} median {med[k] * 1000:8.1f} ms   (runs: {', '.join(f'{x * 1000:.0f}' for x in v)})")
-        print(f"  gvr / stream   = {med['gvr'] / med['stream']:.2f}x   (target <= 0.5x)")
-        print(f"  gvr / two-pass = {med['gvr'] / med['two-pass']:.2f}x")
-        print(f"  gvr peak RSS   = {max(rss_kb) / 1024:.1f} MB (max over rounds; target <= 40 MB)")
+        for key in gvrs:
+            print(f"  {key} / stream   = {med[key] / med['stream']:.2f}x   (target <= 0.5x)")
+            print(f"  {key} / two-pass = {med[key] / med['two-pass']:.2f}x")
+            print(f"  {key} peak RSS   = {max(rss_kb[key]) / 1024:.1f} MB (max over rounds; "
+                  f"median {statistics.median(rss_kb[key]) / 1024:.1f} MB; target <= 40 MB)")
     finally:
         if mounted:
             subprocess.run(["umount", tmp])
