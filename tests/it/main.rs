@@ -6,5 +6,6 @@ mod gopls;
 mod install;
 mod install_selected;
 mod select;
+mod shim_env;
 mod shims;
 mod support;
