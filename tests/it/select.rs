@@ -224,7 +224,7 @@ fn local_and_global_write_show_and_unset() {
         "1.22.10\n"
     );
     assert!(
-        out.stderr.contains("Pinned Go 1.22.10 in"),
+        out.stderr.contains("pinned Go 1.22.10 in"),
         "{}",
         out.stderr
     );
