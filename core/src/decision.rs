@@ -5,7 +5,7 @@
 //! A record is `$GVR_HOME/shims/.decisions/<key>` ([`GvrHome::decisions_dir`]), text lines:
 //!
 //! ```text
-//! gvr-shim-decision 1
+//! gvr-shim-decision 2
 //! expires <unix seconds>            replayed only before this (so the full shim still
 //!                                   runs now and then, e.g. to mark the GOCACHE used)
 //! tool <go|gofmt|gopls>
@@ -52,7 +52,7 @@ use crate::home::GvrHome;
 use crate::process::Inputs;
 
 /// The first line; the fast shim replays only the format it knows.
-pub const FORMAT: &str = "gvr-shim-decision 1";
+pub const FORMAT: &str = "gvr-shim-decision 2";
 /// How long a record is replayed before the full shim runs again.
 pub const LIFETIME: Duration = Duration::from_secs(3600);
 /// Files changed less than this before the decision started are too fresh to vouch
@@ -302,7 +302,7 @@ mod tests {
         assert!(render(&decision(later, dir.path(), &inputs)).is_none());
         let inputs = inputs_of(&[], dir.path());
         let text = render(&decision(later, dir.path(), &inputs)).unwrap();
-        assert!(text.starts_with("gvr-shim-decision 1\nexpires "));
+        assert!(text.starts_with("gvr-shim-decision 2\nexpires "));
         assert!(text.contains("\nenv- GOWORK\n"));
         assert!(text.contains(&format!(
             "\nfile - {}\n",

@@ -132,7 +132,7 @@ fn an_expired_or_damaged_record_hands_over() {
 
     std::fs::write(
         &record,
-        "gvr-shim-decision 1\nexec /bin/false\nbogus line\n",
+        "gvr-shim-decision 2\nexec /bin/false\nbogus line\n",
     )
     .unwrap();
     let damaged = record_id(&w);
@@ -492,8 +492,8 @@ fn without_proc_the_fast_shim_still_replays_or_hands_over() {
     let out = without_proc(&w, &dir, &format!("exec {} env", go.display())).ok();
     assert_eq!(out.tool_env()["version"], "1.21.13");
     assert_eq!(record_id(&w), recorded, "replayed");
-    // Run through PATH by a relative name too.
-    let out = without_proc(&w, &w.shims_dir(), "exec ./go version").ok();
+    // Run by a relative path too (`<root>/work/p` → `<root>/gvr/shims/go`).
+    let out = without_proc(&w, &dir, "exec ../../gvr/shims/go version").ok();
     assert_eq!(out.stdout, "go version go1.21.13 linux/amd64\n");
 }
 
