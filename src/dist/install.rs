@@ -205,8 +205,10 @@ pub fn install(
         installed_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
         gvr_version: crate::GVR_VERSION.to_string(),
     };
+    // `create_dir`, not `create_dir_all`: it fails on anything already there (the
+    // unpacker refuses `go/.gvr` entries), a link in particular.
     let receipt_path = stage.dir.join(".gvr").join("receipt.json");
-    fs::create_dir_all(receipt_path.parent().expect("has parent"))
+    fs::create_dir(receipt_path.parent().expect("has parent"))
         .map_err(|e| io_error(&receipt_path, e))?;
     let json = serde_json::to_vec_pretty(&receipt).map_err(|e| InstallError::Io {
         path: receipt_path.clone(),
@@ -427,8 +429,12 @@ fn stream(
                 format = Format::sniff(chunk);
                 if format == Some(Format::TarGz) {
                     let rx = rx.take().expect("first chunk");
+                    // Bounded by the size the source announced, if any.
+                    let limits = unpack::Limits::for_archive(size);
                     unpacker =
-                        Some(s.spawn(move || unpack::unpack_tar_gz(ChanReader::new(rx), dest)));
+                        Some(s.spawn(move || {
+                            unpack::unpack_tar_gz(ChanReader::new(rx), dest, limits)
+                        }));
                 } else {
                     tx = None;
                 }
