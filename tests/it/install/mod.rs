@@ -17,6 +17,7 @@ use crate::support::server::{Fault, Server};
 mod bounds;
 mod cache;
 mod concurrency;
+mod crash;
 mod index_names;
 mod list;
 mod network;
