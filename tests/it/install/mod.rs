@@ -16,6 +16,7 @@ use crate::support::server::{Fault, Server};
 
 mod bounds;
 mod cache;
+mod casefold;
 mod concurrency;
 mod crash;
 mod index_names;
