@@ -133,7 +133,7 @@ mod tests {
 
     #[test]
     fn capped_reader_trips_only_past_the_limit() {
-        let data = vec![7u8; 100];
+        let data = [7u8; 100];
         let (mut r, tripped) = Capped::new(&data[..], 100);
         let mut out = Vec::new();
         r.read_to_end(&mut out).unwrap();

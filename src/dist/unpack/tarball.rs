@@ -59,7 +59,7 @@ pub(super) fn read<R: Read>(
                     )));
                 }
                 let mut data = Vec::with_capacity(size as usize);
-                (&mut entry).read_to_end(&mut data).map_err(corrupt)?;
+                entry.read_to_end(&mut data).map_err(corrupt)?;
                 match kind {
                     T::GNULongName => pending.name = Some(trim_nul(data)),
                     T::GNULongLink => pending.link = Some(trim_nul(data)),
