@@ -27,6 +27,8 @@ pub(super) struct Tree {
     spellings: HashMap<String, String>,
     entries: u64,
     bytes: u64,
+    /// A symlink was created (even if a later entry replaced it).
+    made_links: bool,
 }
 
 impl Tree {
@@ -42,12 +44,13 @@ impl Tree {
             spellings: HashMap::new(),
             entries: 0,
             bytes: 0,
+            made_links: false,
         }
     }
 
     /// The archive made at least one symlink (the finished tree then gets checked).
     pub fn made_links(&self) -> bool {
-        !self.links.is_empty()
+        self.made_links
     }
 
     fn send(&self, op: Op) -> Result<(), UnpackError> {
@@ -220,8 +223,11 @@ impl Tree {
         self.claim(name, &rel)?;
         self.replace(&rel);
         self.send(Op::Open { rel, mode })?;
+        let mut left = size;
         loop {
-            let mut block = Vec::with_capacity(INFLATE_BUF);
+            // Sized to the file: most are small, and a 256 KiB buffer each would cost an
+            // mmap and munmap per file.
+            let mut block = Vec::with_capacity(left.clamp(1, INFLATE_BUF as u64) as usize);
             let n = data
                 .take(INFLATE_BUF as u64)
                 .read_to_end(&mut block)
@@ -231,6 +237,7 @@ impl Tree {
             }
             // Counted as read: a zip entry may inflate past the size it declares.
             self.take_bytes(name, n as u64)?;
+            left = left.saturating_sub(n as u64);
             self.send(Op::Write(block))?;
         }
         Ok(())
@@ -250,6 +257,7 @@ impl Tree {
             ));
         }
         self.links.insert(self.key(&rel));
+        self.made_links = true;
         self.send(Op::Symlink { rel, target })
     }
 

@@ -101,8 +101,8 @@ fn have_strace() -> bool {
     ok
 }
 
-/// `downloads/` on another filesystem (a rename into it fails with EXDEV) or unable to
-/// take the file: the install succeeds all the same.
+/// `downloads/` unable to take the file (something in the way, unwritable) or on another
+/// filesystem (a rename into it fails with EXDEV): the install succeeds all the same.
 #[test]
 fn failing_to_keep_the_archive_does_not_fail_the_install() {
     let m = MirrorBuilder::new().sdk("1.22.6").build();
@@ -115,6 +115,18 @@ fn failing_to_keep_the_archive_does_not_fail_the_install() {
     let r = g.run(["install", "1.22.6"]).ok();
     assert_installed(&g, "1.22.6");
     assert!(r.stderr.contains("download cache"), "{r:?}");
+    assert_tmp_clean(&g);
+
+    // downloads/ unwritable (immutable, so even for root).
+    let mut g = Gvr::new();
+    g.mirror(m.path());
+    std::fs::create_dir_all(g.downloads_dir()).unwrap();
+    {
+        let _guard = super::output::Unwritable::new(&g.downloads_dir());
+        let r = g.run(["install", "1.22.6"]).ok();
+        assert!(r.stderr.contains("download cache"), "{r:?}");
+    }
+    assert_installed(&g, "1.22.6");
     assert_tmp_clean(&g);
 
     // downloads/ on another filesystem: /dev/shm is a tmpfs on Linux.
