@@ -2,7 +2,7 @@
 //! environment a tool gets. The shims and `gvr exec` build their commands here, so
 //! both behave alike.
 //!
-//! The concepts live in submodules: [`env`] (the environment policy), [`resolve`]
+//! The concepts live in submodules: [`env`](mod@env) (the environment policy), [`resolve`]
 //! (tool name → binary), [`depth`] (the recursion guard), [`path`] (PATH prepend) and
 //! [`launch`] (the steps shims and `gvr exec` share). The `GVR_SET` marker, go's env
 //! file, FNV-1a and the `EnvVar` type are top-level modules (selection reads them too),
