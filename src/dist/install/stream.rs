@@ -157,7 +157,9 @@ impl ArchiveStream<'_> {
             None => None,
         };
         std::thread::scope(|s| {
-            let mut tee = Tee::new(partial, Feed::new(s, self.dest));
+            // The unpacker is bounded by the size the source announced, if any.
+            let limits = unpack::Limits::for_archive(self.size);
+            let mut tee = Tee::new(partial, Feed::new(s, self.dest, limits));
             let received = match self.input {
                 ArchiveLocation::Url(u) => self.source.fetcher().download_to(
                     u,

@@ -13,7 +13,7 @@ use std::thread::{Scope, ScopedJoinHandle};
 use sha2::{Digest, Sha256};
 
 use crate::dist::fetch::Sink;
-use crate::dist::unpack::{self, Format, UnpackError, UnpackStats};
+use crate::dist::unpack::{self, Format, Limits, UnpackError, UnpackStats};
 
 /// Chunks in flight between the download and the unpack thread (× the fetcher's
 /// chunk size): enough to ride out jitter, small enough to keep memory flat.
@@ -60,16 +60,23 @@ type Unpacked = Result<UnpackStats, UnpackError>;
 pub(super) struct Feed<'scope, 'env> {
     scope: &'scope Scope<'scope, 'env>,
     dest: &'env Path,
+    /// What the unpacker may write, from the size the source announced.
+    limits: Limits,
     format: Option<Format>,
     tx: Option<SyncSender<Vec<u8>>>,
     unpacker: Option<ScopedJoinHandle<'scope, Unpacked>>,
 }
 
 impl<'scope, 'env> Feed<'scope, 'env> {
-    pub fn new(scope: &'scope Scope<'scope, 'env>, dest: &'env Path) -> Feed<'scope, 'env> {
+    pub fn new(
+        scope: &'scope Scope<'scope, 'env>,
+        dest: &'env Path,
+        limits: Limits,
+    ) -> Feed<'scope, 'env> {
         Feed {
             scope,
             dest,
+            limits,
             format: None,
             tx: None,
             unpacker: None,
@@ -82,10 +89,10 @@ impl<'scope, 'env> Feed<'scope, 'env> {
             self.format = Format::sniff(chunk);
             if self.format == Some(Format::TarGz) {
                 let (tx, rx) = sync_channel::<Vec<u8>>(CHANNEL_DEPTH);
-                let dest = self.dest;
+                let (dest, limits) = (self.dest, self.limits);
                 self.unpacker = Some(
                     self.scope
-                        .spawn(move || unpack::unpack_tar_gz(ChanReader::new(rx), dest)),
+                        .spawn(move || unpack::unpack_tar_gz(ChanReader::new(rx), dest, limits)),
                 );
                 self.tx = Some(tx);
             }
@@ -213,7 +220,7 @@ mod tests {
         let (sha, unpacked) = std::thread::scope(|s| {
             let mut tee = Tee::new(
                 Some(PartialFile::create(&copy).unwrap()),
-                Feed::new(s, &dest),
+                Feed::new(s, &dest, Limits::for_archive(None)),
             );
             for piece in archive.chunks(7) {
                 tee.accept(piece).unwrap();
@@ -239,7 +246,7 @@ mod tests {
         let e = std::thread::scope(|s| {
             let mut tee = Tee::new(
                 Some(PartialFile::create(full).unwrap()),
-                Feed::new(s, dir.path()),
+                Feed::new(s, dir.path(), Limits::for_archive(None)),
             );
             let e = tee.accept(&[0x1f, 0x8b, 8, 0]).unwrap_err();
             tee.into_parts().1.join();
@@ -258,7 +265,7 @@ mod tests {
     fn an_unpacker_that_fails_stops_the_tee_and_keeps_its_reason() {
         let dir = tempfile::tempdir().unwrap();
         let (stopped, unpacked) = std::thread::scope(|s| {
-            let mut tee = Tee::new(None, Feed::new(s, dir.path()));
+            let mut tee = Tee::new(None, Feed::new(s, dir.path(), Limits::for_archive(None)));
             // A gzip header, then garbage: the inflater gives up, the channel closes.
             let mut stopped = None;
             for i in 0..10_000u32 {
