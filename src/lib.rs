@@ -18,11 +18,23 @@ pub mod version;
 pub mod workspace;
 
 #[cfg(feature = "cli")]
+pub mod buildinfo;
+#[cfg(feature = "cli")]
+pub mod check;
+#[cfg(feature = "cli")]
 pub mod dist;
+#[cfg(feature = "cli")]
+pub mod doctor;
+#[cfg(feature = "cli")]
+pub mod gowork;
 #[cfg(feature = "cli")]
 pub mod report;
 #[cfg(feature = "cli")]
+pub mod sdk_links;
+#[cfg(feature = "cli")]
 pub mod shims;
+#[cfg(feature = "cli")]
+pub mod vscode;
 
 pub use home::GvrHome;
 pub use version::{GoVersion, VersionSpec};
