@@ -276,8 +276,9 @@ impl Elf {
     }
 }
 
+/// Synthetic Go binaries for tests.
 #[cfg(test)]
-mod tests {
+pub(crate) mod testdata {
     use super::*;
 
     fn varint(n: usize) -> Vec<u8> {
@@ -295,7 +296,7 @@ mod tests {
     }
 
     /// A Go 1.18+ blob: header, version, module info wrapped in sentinels.
-    fn blob(vers: &str, modinfo: &str) -> Vec<u8> {
+    pub fn blob(vers: &str, modinfo: &str) -> Vec<u8> {
         let mut b = MAGIC.to_vec();
         b.extend([8, FLAG_INLINE]);
         b.resize(HEADER, 0);
@@ -307,32 +308,9 @@ mod tests {
         b
     }
 
-    const MODINFO: &str = "path\tgolang.org/x/tools/gopls\nmod\tgolang.org/x/tools/gopls\tv0.20.0\th1:abc=\ndep\tgolang.org/x/mod\tv0.26.0\th1:x=\nbuild\t-compiler=gc";
-
-    fn expected() -> BuildInfo {
-        BuildInfo {
-            go_version: Some("go1.24.11".into()),
-            path: Some("golang.org/x/tools/gopls".into()),
-            main: Some(("golang.org/x/tools/gopls".into(), "v0.20.0".into())),
-        }
-    }
-
-    #[test]
-    fn scans_a_file_without_elf_sections() {
-        let t = tempfile::tempdir().unwrap();
-        let p = t.path().join("gopls");
-        let mut data = vec![0u8; 1000];
-        data.extend(b"\xff Go buildinf: decoy");
-        data.resize(4096, 7);
-        data.extend(blob("go1.24.11", MODINFO));
-        data.extend([0u8; 100]);
-        std::fs::write(&p, &data).unwrap();
-        assert_eq!(read(&p).unwrap(), expected());
-    }
-
     /// A minimal 64-bit little-endian ELF: a null section, `.go.buildinfo` and the
     /// section name table.
-    fn elf_with_section(payload: &[u8]) -> Vec<u8> {
+    pub fn elf_with_section(payload: &[u8]) -> Vec<u8> {
         let names = b"\0.go.buildinfo\0.shstrtab\0";
         let payload_off = 0x100u64;
         let names_off = payload_off + payload.len() as u64;
@@ -357,6 +335,41 @@ mod tests {
         sh(1, 1, payload_off, payload.len() as u64);
         sh(2, 15, names_off, names.len() as u64);
         f
+    }
+
+    /// An ELF whose build info says `go` built `module` at `version`.
+    pub fn go_binary(go: &str, module: &str, version: &str) -> Vec<u8> {
+        let modinfo = format!("path\t{module}\nmod\t{module}\t{version}\th1:x=\n");
+        elf_with_section(&blob(go, &modinfo))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testdata::*;
+    use super::*;
+
+    const MODINFO: &str = "path\tgolang.org/x/tools/gopls\nmod\tgolang.org/x/tools/gopls\tv0.20.0\th1:abc=\ndep\tgolang.org/x/mod\tv0.26.0\th1:x=\nbuild\t-compiler=gc";
+
+    fn expected() -> BuildInfo {
+        BuildInfo {
+            go_version: Some("go1.24.11".into()),
+            path: Some("golang.org/x/tools/gopls".into()),
+            main: Some(("golang.org/x/tools/gopls".into(), "v0.20.0".into())),
+        }
+    }
+
+    #[test]
+    fn scans_a_file_without_elf_sections() {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join("gopls");
+        let mut data = vec![0u8; 1000];
+        data.extend(b"\xff Go buildinf: decoy");
+        data.resize(4096, 7);
+        data.extend(blob("go1.24.11", MODINFO));
+        data.extend([0u8; 100]);
+        std::fs::write(&p, &data).unwrap();
+        assert_eq!(read(&p).unwrap(), expected());
     }
 
     #[test]

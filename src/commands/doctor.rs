@@ -156,7 +156,10 @@ fn print_human(ctx: &Ctx, report: &Report) {
     let colour = use_colour();
     let sel = &report.selection;
     let head = match (&sel.version, &sel.origin, &sel.error) {
-        (Some(v), Some(o), _) => format!("go{v} ({o})"),
+        (Some(v), Some(o), _) if v.starts_with(|c: char| c.is_ascii_digit()) => {
+            format!("go{v} ({o})")
+        }
+        (Some(_), Some(o), _) => o.clone(),
         (_, _, Some(e)) => e.clone(),
         _ => "nothing selected".into(),
     };

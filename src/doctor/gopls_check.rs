@@ -252,6 +252,62 @@ mod tests {
         );
     }
 
+    fn with_build(w: &World, built_by: &str, says: &str) -> PathBuf {
+        let p = w
+            .home
+            .gopls_build_dir("v0.20.0", &"1.24.11".parse().unwrap())
+            .join("gopls");
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        let bin = crate::buildinfo::testdata::go_binary(built_by, "golang.org/x/tools/gopls", says);
+        std::fs::write(&p, bin).unwrap();
+        p
+    }
+
+    #[test]
+    fn healthy_build() {
+        let w = World::new().installed("1.24.11").pinned("1.24.11");
+        let p = with_build(&w, "go1.24.11", "v0.20.0");
+        let c = gopls(&Facts::gather(&w.probe()));
+        assert_eq!(c.status, Status::Ok, "{c:?}");
+        assert!(
+            c.summary
+                .contains(&format!("{} built by go1.24.11", p.display())),
+            "{c:?}"
+        );
+    }
+
+    #[test]
+    fn built_by_a_go_below_the_minimum_or_not_the_pinned_version() {
+        let w = World::new().installed("1.24.11").pinned("1.24.11");
+        with_build(&w, "go1.23.4", "v0.19.1");
+        let c = gopls(&Facts::gather(&w.probe()));
+        assert_eq!(c.status, Status::Error);
+        assert!(
+            c.summary
+                .contains("was built by go1.23.4, older than the go1.24.2 gopls v0.20.0 needs"),
+            "{c:?}"
+        );
+        assert!(
+            c.summary
+                .contains("says it is golang.org/x/tools/gopls v0.19.1"),
+            "{c:?}"
+        );
+        assert_eq!(c.fix.as_deref(), Some("gvr gopls install v0.20.0 --force"));
+    }
+
+    #[test]
+    fn another_gopls_first_on_path_or_in_gopath() {
+        let w = World::new().installed("1.24.11").pinned("1.24.11");
+        with_build(&w, "go1.24.11", "v0.20.0");
+        let other = w.fake_tool("home/go/bin", "gopls");
+        let w = w.path_before_shims(&[other.parent().unwrap()]);
+        let c = gopls(&Facts::gather(&w.probe()));
+        assert_eq!(c.status, Status::Warn);
+        assert!(c.summary.contains("the first gopls on PATH is"), "{c:?}");
+        assert!(c.summary.contains("VS Code's Go extension runs"), "{c:?}");
+        assert!(c.actions.contains(&Fix::Gvr(vec!["vscode".into()])));
+    }
+
     #[test]
     fn a_binary_without_build_info_is_rebuilt() {
         let w = World::new().installed("1.24.11").pinned("1.24.11");

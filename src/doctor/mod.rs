@@ -268,10 +268,7 @@ impl<'a> Facts<'a> {
     fn selection_info(&self) -> SelectionInfo {
         match &self.selection {
             Ok(s) => SelectionInfo {
-                version: Some(match s.go_version() {
-                    Some(v) if matches!(s.version, select::Selected::Version(_)) => v.to_string(),
-                    _ => s.version.to_string(),
-                }),
+                version: Some(s.version.to_string()),
                 origin: Some(s.origin.to_string()),
                 origin_kind: Some(s.origin.kind().to_string()),
                 installed: true,

@@ -21,10 +21,7 @@ pub(super) fn selected_installed(f: &Facts) -> Check {
                     f.probe.home.version_dir(v).display()
                 ),
             ),
-            Selected::System(s) => Check::ok(
-                ID,
-                format!("the system go at {} ({})", s.path.display(), sel.origin),
-            ),
+            Selected::System(_) => Check::ok(ID, sel.origin.to_string()),
         },
         Err(SelectError::NotInstalled { spec, origin }) => Check::error(
             ID,

@@ -14,16 +14,15 @@ use crate::support::fixtures::{
 use crate::support::sdk;
 use crate::support::server::{Fault, Server};
 
-
-mod sources;
-mod specs;
-mod verification;
-mod network;
 mod cache;
-mod unpack;
 mod concurrency;
 mod list;
+mod network;
 mod output;
+mod sources;
+mod specs;
+mod unpack;
+mod verification;
 
 /// A world whose `GVR_MIRROR` is this server.
 fn world(server: &Server) -> Gvr {
