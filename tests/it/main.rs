@@ -1,6 +1,7 @@
 //! Integration tests: the built `gvr` and `gvr-shim` binaries run in a temp
 //! `GVR_HOME`/`HOME` with a cleared environment. One test binary, one module per area.
 
+mod doctor;
 mod fast_shim;
 mod gopls;
 mod install;
