@@ -77,7 +77,12 @@ fn stale_shims(probe: &Probe, installed: &[crate::GoVersion]) -> Option<String> 
     let home = &probe.home;
     let shims = home.shims_dir();
     let shim_bin = expected_shim(probe)?;
-    let fast = crate::shims::find_fast_shim_binary(&shim_bin);
+    // An empty GVR_SHIM_FAST_BIN turns the fast shim off, as for `gvr rehash`.
+    let fast = if probe.var("GVR_SHIM_FAST_BIN").is_some_and(|v| v.is_empty()) {
+        None
+    } else {
+        crate::shims::find_fast_shim_binary(&shim_bin)
+    };
     let exe = std::env::consts::EXE_SUFFIX;
     for tool in SHIMMED_TOOLS {
         let entry = shims.join(format!("{tool}{exe}"));

@@ -233,15 +233,14 @@ pub(crate) struct Facts<'a> {
 
 impl<'a> Facts<'a> {
     pub fn gather(probe: &'a Probe) -> Facts<'a> {
-        let here = Here::new(probe.cwd.clone(), probe.env_fn());
-        let selection = match &here {
-            Ok(h) => select::select(&probe.home, h),
-            Err(_) => Err(SelectError::Io {
-                path: probe.cwd.clone(),
-                source: std::io::Error::other("cannot read the pin files here"),
-            }),
+        let (here, selection) = match Here::new(probe.cwd.clone(), probe.env_fn()) {
+            Ok(h) => {
+                let s = select::select(&probe.home, &h);
+                (Some(h), s)
+            }
+            // A pin file here that cannot be read: selected-installed reports it.
+            Err(e) => (None, Err(e)),
         };
-        let here = here.ok();
         let toolchain = selection
             .as_ref()
             .ok()

@@ -543,3 +543,29 @@ fn colour_only_on_a_terminal_and_never_with_no_color() {
         "{plain:?}"
     );
 }
+
+#[test]
+fn network_asks_the_module_proxy() {
+    use crate::support::server::{Fault, Server};
+    let mut g = healthy();
+    let proxy = g.root().join("proxy");
+    fs::create_dir_all(proxy.join("golang.org/x/mod/@v")).unwrap();
+    fs::write(proxy.join("golang.org/x/mod/@v/list"), "v0.26.0\n").unwrap();
+    let server = Server::start(&proxy);
+    g.env("GOPROXY", format!("{},direct", server.url()));
+    let (run, report) = doctor_in(&g, &g.work().join("a"), &["--network"]);
+    run.ok();
+    assert_status(&report, "goproxy", "ok");
+    assert_eq!(server.gets("/golang.org/x/mod/@v/list"), 1);
+    // Without --network nothing is asked.
+    doctor(&g).0.ok();
+    assert_eq!(server.gets("/golang.org/x/mod/@v/list"), 1);
+    server.set_fault("/golang.org/x/mod/@v/list", Fault::new().fail_5xx(503, 10));
+    let (run, report) = doctor_in(&g, &g.work().join("a"), &["--network"]);
+    run.ok();
+    let summary = assert_status(&report, "goproxy", "warn");
+    assert!(
+        summary.contains("the module proxy does not answer"),
+        "{summary}"
+    );
+}
