@@ -35,7 +35,7 @@ pub struct Args {
 
 pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<ExitCode> {
     let cwd = std::env::current_dir().context("cannot tell the current directory")?;
-    let probe = Probe::from_process(ctx.home.clone(), cwd);
+    let probe = Probe::of_os(ctx.home.clone(), cwd);
     let opts = Options {
         network: args.network,
     };

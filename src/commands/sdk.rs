@@ -33,7 +33,7 @@ enum Sub {
 }
 
 fn sdk_dir(ctx: &Ctx) -> anyhow::Result<PathBuf> {
-    let probe = Probe::from_process(ctx.home.clone(), PathBuf::from("/"));
+    let probe = Probe::of_os(ctx.home.clone(), PathBuf::from("/"));
     let home = probe.user_home().ok_or(sdk_links::SdkLinkError::NoHome)?;
     Ok(sdk_links::sdk_dir(&home))
 }

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use gvr::doctor::Probe;
+use gvr::process::OsProcess;
 use gvr::select::Here;
 use gvr::vscode;
 use gvr::workspace::Workspace;
@@ -29,15 +30,15 @@ fn workspace_target(ctx: &Ctx, cwd: PathBuf) -> anyhow::Result<PathBuf> {
     if let Some(p) = vscode::find_workspace_settings(&cwd) {
         return Ok(p);
     }
-    let here = Here::new(cwd, |k| std::env::var_os(k))?;
-    let ws = Workspace::find(&ctx.home, &here, None);
+    let here = Here::new(&OsProcess, cwd)?;
+    let ws = Workspace::find(&ctx.home, &here);
     Ok(ws.root.join(vscode::WORKSPACE_SETTINGS))
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<ExitCode> {
     let cwd = std::env::current_dir().context("cannot tell the current directory")?;
     let path = if args.user {
-        vscode::user_settings_target(&Probe::from_process(ctx.home.clone(), cwd))?
+        vscode::user_settings_target(&Probe::of_os(ctx.home.clone(), cwd))?
     } else {
         workspace_target(ctx, cwd)?
     };

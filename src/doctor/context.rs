@@ -1,58 +1,36 @@
-//! What doctor reads from the process: the current directory and environment variables.
-//! Every check reads them through [`Probe`], never `std::env`, so tests build a probe
-//! from a map and the checks see exactly that world.
+//! What doctor reads from the process: the current directory, environment variables
+//! and files, all through the core's process context ([`Process`]), so tests give the
+//! checks exactly the world they describe.
 
 use std::collections::HashMap;
 use std::ffi::OsString;
+use std::fs::Metadata;
+use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::home::GvrHome;
+use crate::process::{OsProcess, Process};
 
-/// The process as the checks see it.
-pub struct Probe {
+/// The process as the checks see it: the context, gvr's home and the directory.
+pub struct Probe<'p> {
+    pub process: &'p dyn Process,
     pub home: GvrHome,
     pub cwd: PathBuf,
-    env: Env,
 }
 
-enum Env {
-    Process,
-    Map(HashMap<String, OsString>),
-}
-
-impl Probe {
-    /// This process: its environment and current directory.
-    pub fn from_process(home: GvrHome, cwd: PathBuf) -> Probe {
-        Probe {
-            home,
-            cwd,
-            env: Env::Process,
-        }
+impl<'p> Probe<'p> {
+    pub fn new(process: &'p dyn Process, home: GvrHome, cwd: PathBuf) -> Probe<'p> {
+        Probe { process, home, cwd }
     }
 
-    /// A made-up process (tests): exactly the variables in `vars`.
-    pub fn with_vars<K: Into<String>, V: Into<OsString>>(
-        home: GvrHome,
-        cwd: PathBuf,
-        vars: impl IntoIterator<Item = (K, V)>,
-    ) -> Probe {
-        Probe {
-            home,
-            cwd,
-            env: Env::Map(
-                vars.into_iter()
-                    .map(|(k, v)| (k.into(), v.into()))
-                    .collect(),
-            ),
-        }
+    /// This process, as it is.
+    pub fn of_os(home: GvrHome, cwd: PathBuf) -> Probe<'static> {
+        Probe::new(&OsProcess, home, cwd)
     }
 
     /// An environment variable, as set (empty included).
     pub fn var(&self, name: &str) -> Option<OsString> {
-        match &self.env {
-            Env::Process => std::env::var_os(name),
-            Env::Map(m) => m.get(name).cloned(),
-        }
+        self.process.var_os(name)
     }
 
     /// A non-empty variable as text.
@@ -62,20 +40,16 @@ impl Probe {
             .filter(|v| !v.is_empty())
     }
 
-    /// The environment as a closure, for the library functions that take one.
-    pub fn env_fn(&self) -> impl Fn(&str) -> Option<OsString> + '_ {
-        move |k| self.var(k)
-    }
-
     /// The user's home directory as Go's `os.UserHomeDir` finds it: `$HOME` on Unix,
-    /// `%USERPROFILE%` on Windows, `$home` on Plan 9.
+    /// `%USERPROFILE%` on Windows.
     pub fn user_home(&self) -> Option<PathBuf> {
         let var = if cfg!(windows) { "USERPROFILE" } else { "HOME" };
         self.var_str(var).map(PathBuf::from)
     }
 
     /// `os.UserConfigDir`: `%AppData%` on Windows, `~/Library/Application Support` on
-    /// macOS, else `$XDG_CONFIG_HOME` when absolute, else `~/.config`.
+    /// macOS, else `$XDG_CONFIG_HOME` when absolute (Go refuses a relative one: no
+    /// config dir at all), else `~/.config`.
     pub fn user_config_dir(&self) -> Option<PathBuf> {
         if cfg!(windows) {
             return self.var_str("AppData").map(PathBuf::from);
@@ -86,7 +60,6 @@ impl Probe {
                 .map(|h| h.join("Library").join("Application Support"));
         }
         match self.var_str("XDG_CONFIG_HOME") {
-            // Go refuses a relative XDG_CONFIG_HOME (no config dir at all).
             Some(x) => Some(PathBuf::from(x)).filter(|p| p.is_absolute()),
             None => self.user_home().map(|h| h.join(".config")),
         }
@@ -109,7 +82,44 @@ impl Probe {
 
     /// Reads a small text file; `None` when it does not exist or cannot be read.
     pub fn read(&self, path: &Path) -> Option<String> {
-        crate::select::files::read_small(path).ok()
+        self.process.read_small(path).ok()
+    }
+
+    pub fn is_file(&self, path: &Path) -> bool {
+        self.process.is_file(path)
+    }
+
+    pub fn is_dir(&self, path: &Path) -> bool {
+        self.process.is_dir(path)
+    }
+}
+
+/// The real filesystem with exactly the environment variables given (tests, tools).
+#[derive(Debug, Clone, Default)]
+pub struct VarsProcess {
+    pub vars: HashMap<String, OsString>,
+    /// The directory `current_dir` reports.
+    pub cwd: PathBuf,
+}
+
+impl Process for VarsProcess {
+    fn var_os(&self, name: &str) -> Option<OsString> {
+        self.vars.get(name).cloned()
+    }
+    fn current_dir(&self) -> io::Result<PathBuf> {
+        Ok(self.cwd.clone())
+    }
+    fn metadata(&self, path: &Path) -> io::Result<Metadata> {
+        OsProcess.metadata(path)
+    }
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        OsProcess.read(path)
+    }
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<OsString>> {
+        OsProcess.read_dir(path)
+    }
+    fn canonicalize(&self, path: &Path) -> io::Result<PathBuf> {
+        OsProcess.canonicalize(path)
     }
 }
 
@@ -120,20 +130,26 @@ mod tests {
     #[test]
     #[cfg(target_os = "linux")]
     fn config_dir_as_go_finds_it() {
-        let home = GvrHome::at("/g", "/c");
-        let p = Probe::with_vars(home.clone(), "/".into(), [("HOME", "/home/u")]);
-        assert_eq!(p.user_config_dir(), Some("/home/u/.config".into()));
-        let p = Probe::with_vars(
-            home.clone(),
-            "/".into(),
-            [("HOME", "/home/u"), ("XDG_CONFIG_HOME", "/x")],
+        let with = |vars: &[(&str, &str)]| VarsProcess {
+            vars: vars
+                .iter()
+                .map(|(k, v)| (k.to_string(), OsString::from(v)))
+                .collect(),
+            cwd: "/".into(),
+        };
+        let dir =
+            |p: &VarsProcess| Probe::new(p, GvrHome::at("/g", "/c"), "/".into()).user_config_dir();
+        assert_eq!(
+            dir(&with(&[("HOME", "/home/u")])),
+            Some("/home/u/.config".into())
         );
-        assert_eq!(p.user_config_dir(), Some("/x".into()));
-        let p = Probe::with_vars(
-            home,
-            "/".into(),
-            [("HOME", "/home/u"), ("XDG_CONFIG_HOME", "rel")],
+        assert_eq!(
+            dir(&with(&[("HOME", "/home/u"), ("XDG_CONFIG_HOME", "/x")])),
+            Some("/x".into())
         );
-        assert_eq!(p.user_config_dir(), None);
+        assert_eq!(
+            dir(&with(&[("HOME", "/home/u"), ("XDG_CONFIG_HOME", "rel")])),
+            None
+        );
     }
 }

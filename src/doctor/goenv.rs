@@ -80,7 +80,7 @@ impl GoEnv {
     /// The user's own value in the environment: not empty and not one an outer gvr shim
     /// set for its workspace.
     pub fn env_value(probe: &Probe, key: &str) -> Option<Value> {
-        let marker = GvrSet::from_env(&probe.env_fn());
+        let marker = GvrSet::from_process(probe.process);
         marker.users_own(key, probe.var(key)).map(|v| Value {
             value: v.to_string_lossy().into_owned(),
             source: Source::Env,
@@ -159,6 +159,7 @@ pub fn remove_keys(path: &Path, keys: &[&str]) -> io::Result<Vec<String>> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::context::VarsProcess;
     use super::*;
     use crate::home::GvrHome;
 
@@ -178,11 +179,14 @@ mod tests {
             "# defaults\nGOTOOLCHAIN=auto\nGOSUMDB=sum.golang.org\n",
         )
         .unwrap();
-        let probe = Probe::with_vars(
-            GvrHome::at("/g", "/c"),
-            "/".into(),
-            [("GOENV", envfile.as_os_str()), ("GOSUMDB", "off".as_ref())],
-        );
+        let process = VarsProcess {
+            vars: [("GOENV", envfile.as_os_str()), ("GOSUMDB", "off".as_ref())]
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_os_string()))
+                .collect(),
+            cwd: "/".into(),
+        };
+        let probe = Probe::new(&process, GvrHome::at("/g", "/c"), "/".into());
         let env = GoEnv::load(&probe, Some(&goroot));
         let v = env.effective(&probe, "GOTOOLCHAIN").unwrap();
         assert_eq!(v.value, "go1.21.0");
@@ -192,7 +196,11 @@ mod tests {
             env.effective(&probe, "GOSUMDB").unwrap().source,
             Source::Env
         );
-        let probe = Probe::with_vars(GvrHome::at("/g", "/c"), "/".into(), [("GOENV", "off")]);
+        let process = VarsProcess {
+            vars: [("GOENV".to_string(), "off".into())].into_iter().collect(),
+            cwd: "/".into(),
+        };
+        let probe = Probe::new(&process, GvrHome::at("/g", "/c"), "/".into());
         let env = GoEnv::load(&probe, Some(&goroot));
         let v = env.effective(&probe, "GOTOOLCHAIN").unwrap();
         assert_eq!(v.value, "auto");

@@ -30,8 +30,7 @@ pub(super) fn gopls(f: &Facts) -> Check {
             "pin a version with `gvr local 1.X.Y`",
         );
     }
-    let env = f.probe.var(gopls::PIN_ENV);
-    let pin = match gopls::resolve_pin(&f.probe.cwd, &go, env.as_deref()) {
+    let pin = match gopls::resolve_pin(f.probe.process, &f.probe.cwd, &go) {
         Ok(p) => p,
         Err(e) => return Check::error(ID, e.to_string(), "fix the pin named above"),
     };
@@ -41,7 +40,7 @@ pub(super) fn gopls(f: &Facts) -> Check {
         args.extend(extra.iter().map(|s| s.to_string()));
         args
     };
-    let Some(binary) = gopls::find_build(&f.probe.home, &pin.version, &go) else {
+    let Some(binary) = gopls::find_build(f.probe.process, &f.probe.home, &pin.version, &go) else {
         let args = rebuild(&[]);
         return Check::error(
             ID,
@@ -220,7 +219,7 @@ fn editor_preferred_gopls(f: &Facts) -> Option<PathBuf> {
         }
     };
     let gopls = bin.join(gopls::binary_name());
-    if !gopls.is_file() || super::settings_check::alternate_gopls_is_gvr(f) {
+    if !f.probe.is_file(&gopls) || super::settings_check::alternate_gopls_is_gvr(f) {
         return None;
     }
     Some(gopls)

@@ -27,9 +27,11 @@ pub(super) fn gvr_home(f: &Facts) -> Check {
             .with_action(Fix::CleanStaging(tmp.clone())),
         );
     }
-    let installed = home.installed_versions().unwrap_or_default();
+    let installed = home
+        .installed_versions_in(f.probe.process)
+        .unwrap_or_default();
     for v in &installed {
-        if !home.receipt_path(v).is_file() {
+        if !f.probe.is_file(&home.receipt_path(v)) {
             found.push(Check::warn(
                 ID,
                 format!(
@@ -110,7 +112,7 @@ fn stale_shims(probe: &Probe, installed: &[crate::GoVersion]) -> Option<String> 
     }
     for v in installed.iter().filter(|v| !v.is_lang() || v.minor() < 21) {
         let entry = shims.join(crate::shims::version_entry_name(v));
-        if !entry.is_file() {
+        if !probe.is_file(&entry) {
             return Some(format!(
                 "{} is missing: go's GOTOOLCHAIN=go{v} cannot find gvr's go{v}",
                 entry.display()

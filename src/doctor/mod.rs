@@ -222,8 +222,8 @@ pub struct Options {
 
 /// What several checks share, worked out once.
 pub(crate) struct Facts<'a> {
-    pub probe: &'a Probe,
-    pub here: Option<Here>,
+    pub probe: &'a Probe<'a>,
+    pub here: Option<Here<'a>>,
     pub selection: Result<Selection, SelectError>,
     pub toolchain: Option<Toolchain>,
     pub goenv: GoEnv,
@@ -232,8 +232,8 @@ pub(crate) struct Facts<'a> {
 }
 
 impl<'a> Facts<'a> {
-    pub fn gather(probe: &'a Probe) -> Facts<'a> {
-        let (here, selection) = match Here::new(probe.cwd.clone(), probe.env_fn()) {
+    pub fn gather(probe: &'a Probe<'a>) -> Facts<'a> {
+        let (here, selection) = match Here::new(probe.process, probe.cwd.clone()) {
             Ok(h) => {
                 let s = select::select(&probe.home, &h);
                 (Some(h), s)
@@ -295,7 +295,7 @@ impl<'a> Facts<'a> {
 }
 
 /// Runs every check for the probe's directory.
-pub fn run(probe: &Probe, opts: &Options) -> Report {
+pub fn run(probe: &Probe<'_>, opts: &Options) -> Report {
     let facts = Facts::gather(probe);
     let checks = vec![
         path_check::shims_on_path(&facts),

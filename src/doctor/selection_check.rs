@@ -73,11 +73,12 @@ fn unset_fix(check: Check, key: &str, v: &Value) -> Check {
 }
 
 /// A directory that looks like a Go SDK: `bin/go` next to `src/runtime` or `VERSION`.
-fn is_sdk(dir: &Path) -> bool {
+fn is_sdk(f: &Facts, dir: &Path) -> bool {
     let go = dir
         .join("bin")
         .join(format!("go{}", std::env::consts::EXE_SUFFIX));
-    go.is_file() && (dir.join("VERSION").is_file() || dir.join("src/runtime").is_dir())
+    f.probe.is_file(&go)
+        && (f.probe.is_file(&dir.join("VERSION")) || f.probe.is_dir(&dir.join("src/runtime")))
 }
 
 pub(super) fn goroot(f: &Facts) -> Check {
@@ -93,7 +94,7 @@ pub(super) fn goroot(f: &Facts) -> Check {
         );
     };
     let path = Path::new(&v.value);
-    if !is_sdk(path) {
+    if !is_sdk(f, path) {
         let c = Check::error(
             ID,
             format!(
@@ -216,7 +217,13 @@ pub(super) fn gotoolchain(f: &Facts) -> Check {
         );
     };
     let how = |t: &GoVersion| {
-        if f.probe.home.find_installed(t).ok().flatten().is_some() {
+        if f.probe
+            .home
+            .find_installed_in(f.probe.process, t)
+            .ok()
+            .flatten()
+            .is_some()
+        {
             format!("gvr's go{t}")
         } else {
             format!("a downloaded go{t}")
@@ -231,7 +238,13 @@ pub(super) fn gotoolchain(f: &Facts) -> Check {
             match (min.clone().filter(|m| *m > sel), from_file) {
                 (Some(m), _) => Some((m, "raises go to".to_string())),
                 (None, Some((t, file)))
-                    if *download || f.probe.home.find_installed(&t).ok().flatten().is_some() =>
+                    if *download
+                        || f.probe
+                            .home
+                            .find_installed_in(f.probe.process, &t)
+                            .ok()
+                            .flatten()
+                            .is_some() =>
                 {
                     Some((t, format!("lets {} switch go to", file.display())))
                 }
@@ -278,7 +291,11 @@ pub(super) fn go_line(f: &Facts) -> Check {
             format!("{}: no Go version selected here to compare", path.display()),
         );
     };
-    let installed = f.probe.home.installed_versions().unwrap_or_default();
+    let installed = f
+        .probe
+        .home
+        .installed_versions_in(f.probe.process)
+        .unwrap_or_default();
     let fix_for = |need: &GoVersion| match installed.iter().filter(|v| *v >= need).min() {
         Some(v) => format!("gvr local {v} (or lower the line)"),
         None => format!(

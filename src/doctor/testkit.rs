@@ -2,10 +2,10 @@
 //! shims and fake SDKs, and a workspace, seen through a [`Probe`] with exactly the
 //! variables a test sets.
 
-use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
+use super::context::VarsProcess;
 use super::Probe;
 use crate::home::GvrHome;
 use crate::toolchain::SHIMMED_TOOLS;
@@ -15,7 +15,7 @@ pub struct World {
     pub root: PathBuf,
     pub home: GvrHome,
     pub cwd: PathBuf,
-    vars: BTreeMap<String, OsString>,
+    process: VarsProcess,
 }
 
 fn exe(p: &Path, text: &str) {
@@ -45,14 +45,13 @@ impl World {
             root,
             home,
             cwd,
-            vars: BTreeMap::new(),
+            process: VarsProcess::default(),
         };
-        w.vars
-            .insert("HOME".into(), w.root.join("home").into_os_string());
-        w.vars.remove("XDG_CONFIG_HOME");
+        let home_dir = w.root.join("home").into_os_string();
+        w.process.vars.insert("HOME".into(), home_dir);
         let path =
             std::env::join_paths([w.home.shims_dir(), "/usr/bin".into(), "/bin".into()]).unwrap();
-        w.vars.insert("PATH".into(), path);
+        w.process.vars.insert("PATH".into(), path);
         w
     }
 
@@ -102,7 +101,7 @@ impl World {
     }
 
     pub fn env(mut self, k: &str, v: impl Into<OsString>) -> World {
-        self.vars.insert(k.into(), v.into());
+        self.process.vars.insert(k.into(), v.into());
         self
     }
 
@@ -123,11 +122,12 @@ impl World {
     /// Runs in `work/<rel>`.
     pub fn in_dir(mut self, rel: &str) -> World {
         self.cwd = self.cwd.join(rel);
+        self.process.cwd = self.cwd.clone();
         std::fs::create_dir_all(&self.cwd).unwrap();
         self
     }
 
-    pub fn probe(&self) -> Probe {
-        Probe::with_vars(self.home.clone(), self.cwd.clone(), self.vars.clone())
+    pub fn probe(&self) -> Probe<'_> {
+        Probe::new(&self.process, self.home.clone(), self.cwd.clone())
     }
 }

@@ -66,7 +66,7 @@ pub(super) fn goproxy(f: &Facts, opts: &Options) -> Check {
             .requirements
             .as_ref()
             .and_then(|(p, _)| p.parent().map(Path::to_path_buf));
-        if let Some(dir) = module_dir.filter(|d| vendor && !d.join("vendor").is_dir()) {
+        if let Some(dir) = module_dir.filter(|d| vendor && !f.probe.is_dir(&d.join("vendor"))) {
             found.push(Check::error(
                 ID,
                 format!(
@@ -171,7 +171,7 @@ pub(super) fn caches(f: &Facts) -> Check {
         Some(v) => (Some(PathBuf::from(&v.value)), format!("from {}", v.source)),
         None => match &f.here {
             Some(here) => {
-                let ws = Workspace::find(&f.probe.home, here, f.probe.var("GVR_GOCACHE"));
+                let ws = Workspace::find(&f.probe.home, here);
                 match ws.cache_policy {
                     CachePolicy::PerWorkspace => (
                         Some(ws.gocache),

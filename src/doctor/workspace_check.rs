@@ -66,7 +66,7 @@ pub(super) fn gowork(f: &Facts) -> Check {
                     "",
                 )));
             }
-            _ if !p.is_file() => {
+            _ if !f.probe.is_file(p) => {
                 in_effect = None;
                 found.push(fix(Check::error(
                     ID,
@@ -109,13 +109,13 @@ pub(super) fn gowork(f: &Facts) -> Check {
     for u in &uses {
         let dir = base.join(&u.path);
         let at = format!("{}:{}", work.display(), u.line);
-        if !dir.is_dir() {
+        if !f.probe.is_dir(&dir) {
             found.push(Check::error(
                 ID,
                 format!("{at}: `use {}`: the directory does not exist", u.path),
                 format!("create it or run `go work edit -dropuse={}`", u.path),
             ));
-        } else if !dir.join("go.mod").is_file() {
+        } else if !f.probe.is_file(&dir.join("go.mod")) {
             found.push(Check::error(
                 ID,
                 format!("{at}: `use {}` has no go.mod", u.path),
