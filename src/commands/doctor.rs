@@ -41,10 +41,20 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<ExitCode> {
     };
     let mut report = doctor::run(&probe, &opts);
     if args.fix {
-        let fixes = ordered_fixes(&report);
-        if !fixes.is_empty() {
-            for fix in &fixes {
-                apply(ctx, fix)?;
+        // A fix can uncover the next (an installed SDK lets its gopls be built), so
+        // check again after each round; never apply the same fix twice.
+        let mut applied: Vec<Fix> = Vec::new();
+        for _ in 0..3 {
+            let fixes: Vec<Fix> = ordered_fixes(&report)
+                .into_iter()
+                .filter(|f| !applied.contains(f))
+                .collect();
+            if fixes.is_empty() {
+                break;
+            }
+            for fix in fixes {
+                apply(ctx, &fix)?;
+                applied.push(fix);
             }
             report = doctor::run(&probe, &opts);
         }

@@ -229,7 +229,14 @@ fn selected_version_not_installed_is_installed_by_fix() {
     g.mirror(mirror.path());
     g.write(".go-version", "1.22.6\n");
     g.write("go.work", "go 1.22\n\nuse (\n\t./a\n\t./b\n)\n");
-    put_gopls(&g, "v0.16.2", "1.22.6", &fake_gopls("v0.16.2", "go1.22.6"));
+    // The mirror also has the gopls go1.22.6 pins, which --fix builds once go1.22.6 is in.
+    let bin = mirror
+        .path()
+        .join("gopls/v0.16.2/gopls-v0.16.2-go1.22.6-linux-amd64");
+    fs::create_dir_all(bin.parent().unwrap()).unwrap();
+    let bytes = fake_gopls("v0.16.2", "go1.22.6");
+    fs::write(&bin, &bytes).unwrap();
+    fs::write(format!("{}.sha256", bin.display()), sha256_hex(&bytes)).unwrap();
     let (run, report) = doctor(&g);
     run.fails();
     let summary = assert_status(&report, "selected-installed", "error");
