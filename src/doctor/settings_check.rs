@@ -245,6 +245,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(target_os = "linux")]
     fn user_settings_file_is_found() {
         let w = world();
         let user = w.root.join("home/.config/Code/User/settings.json");

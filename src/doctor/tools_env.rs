@@ -3,24 +3,13 @@
 
 use std::path::{Path, PathBuf};
 
-use super::goenv::{Source, Value};
+use super::goenv::Source;
 use super::{Check, Facts, Options};
 use crate::workspace::{CachePolicy, Workspace};
 
 pub(super) fn goproxy(f: &Facts, opts: &Options) -> Check {
     const ID: &str = "goproxy";
     let get = |k: &str| f.goenv.effective(f.probe, k);
-    let edit = |v: &Value| match &v.source {
-        Source::Env => format!(
-            "unset {0} (or export {0}=…) in your shell startup file",
-            v_name(v)
-        ),
-        Source::EnvFile(_) => format!("go env -u {}", v_name(v)),
-        Source::GoRootEnv(p) => format!(
-            "set it with `go env -w` (the SDK's {} is not yours to edit)",
-            p.display()
-        ),
-    };
     let mut found = Vec::new();
     let proxy = get("GOPROXY");
     if let Some(v) = proxy.as_ref().filter(|v| v.value.trim() == "off") {
@@ -30,7 +19,7 @@ pub(super) fn goproxy(f: &Facts, opts: &Options) -> Check {
                 "GOPROXY=off (from {}): go cannot download any module",
                 v.source
             ),
-            edit(&named("GOPROXY", v)),
+            how_to_change("GOPROXY", &v.source),
         ));
     }
     if let Some(v) = get("GOSUMDB").filter(|v| v.value.trim() == "off") {
@@ -40,7 +29,7 @@ pub(super) fn goproxy(f: &Facts, opts: &Options) -> Check {
                 "GOSUMDB=off (from {}): downloaded modules are not checked against the checksum database",
                 v.source
             ),
-            edit(&named("GOSUMDB", &v)),
+            how_to_change("GOSUMDB", &v.source),
         ));
     }
     for key in ["GONOSUMDB", "GOPRIVATE"] {
@@ -53,7 +42,7 @@ pub(super) fn goproxy(f: &Facts, opts: &Options) -> Check {
                     "{key}={} (from {}) matches every module: nothing is checked against the checksum database",
                     v.value, v.source
                 ),
-                edit(&named(key, &v)),
+                how_to_change(key, &v.source),
             ));
         }
     }
@@ -77,7 +66,7 @@ pub(super) fn goproxy(f: &Facts, opts: &Options) -> Check {
                 ),
                 format!(
                     "run `go mod vendor` there, or {}",
-                    edit(&named("GOFLAGS", &v))
+                    how_to_change("GOFLAGS", &v.source)
                 ),
             ));
         }
@@ -98,15 +87,16 @@ pub(super) fn goproxy(f: &Facts, opts: &Options) -> Check {
     Check::merge(ID, format!("{shown}; checksums are verified"), found)
 }
 
-fn named(name: &str, v: &Value) -> Value {
-    Value {
-        value: name.to_string(),
-        source: v.source.clone(),
+/// How to change `key` where it is set.
+fn how_to_change(key: &str, source: &Source) -> String {
+    match source {
+        Source::Env => format!("unset {key} (or export {key}=…) in your shell startup file"),
+        Source::EnvFile(_) => format!("go env -u {key}"),
+        Source::GoRootEnv(p) => format!(
+            "set {key} with `go env -w` ({} belongs to the SDK)",
+            p.display()
+        ),
     }
-}
-
-fn v_name(v: &Value) -> &str {
-    &v.value
 }
 
 /// Asks the first proxy of a GOPROXY list for a small module list; a problem, if any.
