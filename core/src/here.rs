@@ -15,7 +15,6 @@ use crate::pin_file::{
     TOOL_VERSIONS_FILE,
 };
 use crate::process::{OsProcess, Process};
-use crate::select::SelectError;
 
 /// Where selection happens: a directory, the files found walking up from it, the
 /// variables selection reads, and the process context every further read goes through.
@@ -33,15 +32,15 @@ pub struct Here<'p> {
 
 impl Here<'static> {
     /// The current directory and environment of this process.
-    pub fn from_process() -> Result<Here<'static>, SelectError> {
+    pub fn from_process() -> Result<Here<'static>, UnreadableFile> {
         Here::read(&OsProcess)
     }
 }
 
 impl<'p> Here<'p> {
     /// The current directory of `process`, read through it.
-    pub fn read(process: &'p dyn Process) -> Result<Here<'p>, SelectError> {
-        let cwd = process.current_dir().map_err(|source| SelectError::Io {
+    pub fn read(process: &'p dyn Process) -> Result<Here<'p>, UnreadableFile> {
+        let cwd = process.current_dir().map_err(|source| UnreadableFile {
             path: PathBuf::from("."),
             source,
         })?;
@@ -49,11 +48,8 @@ impl<'p> Here<'p> {
     }
 
     /// `cwd`, read through `process`.
-    pub fn new(process: &'p dyn Process, cwd: PathBuf) -> Result<Here<'p>, SelectError> {
-        let files = ProjectFiles::scan(process, &cwd).map_err(|e| SelectError::Io {
-            path: e.path,
-            source: e.source,
-        })?;
+    pub fn new(process: &'p dyn Process, cwd: PathBuf) -> Result<Here<'p>, UnreadableFile> {
+        let files = ProjectFiles::scan(process, &cwd)?;
         let gvr_version = process
             .var_os("GVR_VERSION")
             .map(|v| v.to_string_lossy().trim().to_string())
@@ -110,7 +106,7 @@ pub struct PinFile {
 }
 
 /// A file the walk found but could not read (named, so the error points at it rather
-/// than at the directory the walk started from).
+/// than at the directory the walk started from), or the current directory itself.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot read {}", path.display())]
 pub struct UnreadableFile {

@@ -10,8 +10,8 @@ use std::time::{Duration, SystemTime};
 
 use sha2::{Digest, Sha256};
 
+use crate::here::Here;
 use crate::home::GvrHome;
-use crate::select::Here;
 
 /// The marker a shim refreshes in a workspace cache so `gvr cache prune` knows when it
 /// was last used. It holds the workspace root, for `gvr cache list`.
@@ -44,7 +44,7 @@ pub struct Workspace {
     /// The absolute go.work that applies here (GOWORK honoured), if any.
     pub gowork: Option<PathBuf>,
     /// This workspace's own GOCACHE directory (used unless the policy or the user says
-    /// otherwise; see [`crate::toolchain::Toolchain::env`]).
+    /// otherwise: the tool environment decides).
     pub gocache: PathBuf,
     pub cache_policy: CachePolicy,
 }

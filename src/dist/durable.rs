@@ -1,4 +1,4 @@
-//! Making an install survive power loss (DESIGN §6): the staged tree reaches the disk
+//! Making an install survive power loss: the staged tree reaches the disk
 //! before the rename that publishes it, and the rename itself before we say "installed".
 //! Without this a crash soon after an install can leave `versions/<v>` present but with
 //! empty or missing files, on filesystems that reorder data and metadata.

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use super::path_check::{first_in, path_dirs, same_dir};
 use super::{Check, Facts, Fix};
 use crate::buildinfo;
+use crate::gopls::ordering::cmp;
 use crate::gopls::{self, table, GoplsVersion, PinOrigin};
 use crate::version::GoVersion;
 
@@ -172,9 +173,10 @@ fn parse_go_version(text: &str) -> Option<GoVersion> {
 /// support window (the newest two Go releases for v0.18+, three for v0.17) has left
 /// `go` behind.
 pub(crate) fn support_problem(pinned: &GoplsVersion, go: &GoVersion) -> Option<String> {
+    use std::cmp::Ordering::Less;
     let t = table::embedded();
     let rec = t.recommended(go)?;
-    if pinned < rec {
+    if cmp(pinned, rec) == Less {
         return Some(format!(
             "is older than {rec}, gvr's gopls for go{}: it may not understand its language",
             go.lang()
@@ -183,14 +185,14 @@ pub(crate) fn support_problem(pinned: &GoplsVersion, go: &GoVersion) -> Option<S
     let era = t
         .recommends
         .iter()
-        .filter(|r| r.gopls >= *pinned)
+        .filter(|r| cmp(&r.gopls, pinned) != Less)
         .map(|r| r.go.minor())
         .min()?;
     let v017: GoplsVersion = "v0.17.0".parse().ok()?;
     let v018: GoplsVersion = "v0.18.0".parse().ok()?;
-    let window = if *pinned >= v018 {
+    let window = if cmp(pinned, &v018) != Less {
         1
-    } else if *pinned >= v017 {
+    } else if cmp(pinned, &v017) != Less {
         2
     } else {
         return None;

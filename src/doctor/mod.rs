@@ -239,7 +239,13 @@ impl<'a> Facts<'a> {
                 (Some(h), s)
             }
             // A pin file here that cannot be read: selected-installed reports it.
-            Err(e) => (None, Err(e)),
+            Err(e) => (
+                None,
+                Err(SelectError::Io {
+                    path: e.path,
+                    source: e.source,
+                }),
+            ),
         };
         let toolchain = selection
             .as_ref()

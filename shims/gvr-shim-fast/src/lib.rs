@@ -9,6 +9,14 @@ extern crate std;
 /// The record format version this binary understands (`gvr_core::decision::FORMAT`).
 pub const HEADER: &[u8] = b"gvr-shim-decision 1";
 
+/// The tools the fast path serves (`gvr_core::toolchain::SHIMMED_TOOLS`).
+pub const TOOLS: [&[u8]; 3] = [b"go", b"gofmt", b"gopls"];
+
+/// Where the full shims and the records live, in the shims dir
+/// (`GvrHome::full_shims_dir`, `GvrHome::decisions_dir`).
+pub const FULL_DIR: &[u8] = b".full";
+pub const DECISIONS_DIR: &[u8] = b".decisions";
+
 /// FNV-1a over `tool`, a NUL and `cwd`: the record's file name (`gvr_core::decision::key`).
 pub fn key(tool: &[u8], cwd: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -119,6 +127,27 @@ mod tests {
                 "{tool} {cwd}"
             );
         }
+    }
+
+    #[test]
+    fn names_the_same_files_and_tools_as_gvr() {
+        let home = gvr_core::GvrHome::at("/h", "/c");
+        let shims = home.shims_dir();
+        let name = |p: std::path::PathBuf| {
+            p.strip_prefix(&shims)
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .as_bytes()
+                .to_vec()
+        };
+        assert_eq!(name(home.full_shims_dir()), FULL_DIR);
+        assert_eq!(name(home.decisions_dir()), DECISIONS_DIR);
+        let tools: std::vec::Vec<&[u8]> = gvr_core::toolchain::SHIMMED_TOOLS
+            .iter()
+            .map(|t| t.as_bytes())
+            .collect();
+        assert_eq!(tools, TOOLS);
     }
 
     #[test]
