@@ -2,8 +2,9 @@
 //! GOROOT, go.work and GOTOOLCHAIN disagree, each found as the go command and VS Code
 //! would find it, with a stable id, a status, a one-line summary and the fix.
 //!
-//! The checks only read (through [`Probe`]); the safe fixes they offer are described by
-//! [`Fix`] and applied by the command, which prints each one.
+//! The checks only read (through [`Probe`]; `caches` creates and removes one probe file
+//! to learn whether a directory is writable); the safe fixes they offer are described
+//! by [`Fix`] and applied by the command, which prints each one.
 
 pub mod context;
 pub mod goenv;
