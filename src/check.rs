@@ -90,8 +90,14 @@ fn first_meaningful_line(text: &str) -> usize {
 /// The Go pinned in exactly `dir` (`.go-version` wins over `.tool-versions`); a pin
 /// that does not parse is reported and pins nothing.
 fn own_pin(dir: &Path, w: &mut Walk) -> Option<GoPin> {
+    let has = |name: &str| dir.join(name).is_file();
+    pin_of(dir, has(GO_VERSION_FILE), has(TOOL_VERSIONS_FILE), w)
+}
+
+/// [`own_pin`] when the walk already knows which pin files `dir` holds.
+fn pin_of(dir: &Path, go_version: bool, tool_versions: bool, w: &mut Walk) -> Option<GoPin> {
     let gv = dir.join(GO_VERSION_FILE);
-    if gv.is_file() {
+    if go_version {
         let text = read_small(&gv).unwrap_or_default();
         let line = first_meaningful_line(&text);
         return match parse_go_version(&text) {
@@ -119,7 +125,7 @@ fn own_pin(dir: &Path, w: &mut Walk) -> Option<GoPin> {
         };
     }
     let tv = dir.join(TOOL_VERSIONS_FILE);
-    if tv.is_file() {
+    if tool_versions {
         let text = read_small(&tv).unwrap_or_default();
         let v = parse_tool_versions(&text)?;
         let line = text
@@ -263,24 +269,32 @@ fn check_gopls_pin(path: &Path, pin: Option<&GoPin>, w: &mut Walk) {
 }
 
 fn visit(dir: &Path, inherited: Option<GoPin>, w: &mut Walk) {
-    let pin = own_pin(dir, w).or(inherited);
     let Ok(rd) = std::fs::read_dir(dir) else {
         return;
     };
+    // One listing per directory: the pin files are found in it, not by stat.
     let mut subdirs = Vec::new();
+    let mut files = Vec::new();
     for entry in rd.flatten() {
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else { continue };
+        let Ok(name) = entry.file_name().into_string() else {
+            continue;
+        };
         let Ok(ft) = entry.file_type() else { continue };
         if ft.is_dir() {
-            if !skipped(name) {
+            if !skipped(&name) {
                 subdirs.push(entry.path());
             }
-            continue;
+        } else {
+            files.push(name);
         }
-        match name {
-            GO_MOD_FILE | GO_WORK_FILE => check_mod_file(&entry.path(), pin.as_ref(), w),
-            GOPLS_PIN_FILE => check_gopls_pin(&entry.path(), pin.as_ref(), w),
+    }
+    let has = |n: &str| files.iter().any(|f| f == n) && dir.join(n).is_file();
+    let own = pin_of(dir, has(GO_VERSION_FILE), has(TOOL_VERSIONS_FILE), w);
+    let pin = own.or(inherited);
+    for name in &files {
+        match name.as_str() {
+            GO_MOD_FILE | GO_WORK_FILE => check_mod_file(&dir.join(name), pin.as_ref(), w),
+            GOPLS_PIN_FILE => check_gopls_pin(&dir.join(name), pin.as_ref(), w),
             _ => {}
         }
     }
