@@ -1,7 +1,7 @@
 //! Release distribution: the release index, where releases come from, fetching over
 //! HTTP with retries and resume, safe unpacking, and the locked, atomic install.
 
-mod durable;
+pub(crate) mod durable;
 pub mod fetch;
 pub mod index;
 pub mod install;
