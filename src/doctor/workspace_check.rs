@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use super::goenv::Source;
 use super::{Check, Facts, Fix};
 use crate::gowork::parse_uses;
+use crate::select::files::parse_go_directives;
 
 const ID: &str = "gowork";
 
@@ -105,6 +106,10 @@ pub(super) fn gowork(f: &Facts) -> Check {
     };
     let base = work.parent().unwrap_or(Path::new("/"));
     let uses = parse_uses(&text);
+    // A go.work without a go line means go 1.18.
+    let work_go = parse_go_directives(&text)
+        .go
+        .or_else(|| "1.18".parse().ok());
     let mut modules: Vec<PathBuf> = Vec::new();
     for u in &uses {
         let dir = base.join(&u.path);
@@ -126,6 +131,24 @@ pub(super) fn gowork(f: &Facts) -> Check {
                 ),
             ));
         } else {
+            // go refuses a workspace whose go line is older than a module's.
+            let module_go = f
+                .probe
+                .read(&dir.join("go.mod"))
+                .and_then(|t| parse_go_directives(&t).go);
+            if let (Some(m), Some(w)) = (&module_go, &work_go) {
+                if m > w {
+                    found.push(Check::error(
+                        ID,
+                        format!(
+                            "{at}: the module in {} says `go {m}`, but {} says `go {w}`: go refuses the workspace",
+                            u.path,
+                            work.display()
+                        ),
+                        format!("go work use {} (raises the go.work go line)", u.path),
+                    ));
+                }
+            }
             modules.push(dir);
         }
     }
@@ -203,6 +226,25 @@ mod tests {
                 .contains("go.work:6: `use ./c`: the directory does not exist"),
             "{c:?}"
         );
+    }
+
+    #[test]
+    fn a_module_newer_than_the_go_work_line() {
+        let w = workspace();
+        w.write("b/go.mod", "module b\n\ngo 1.22.3\n");
+        let c = gowork(&Facts::gather(&w.probe()));
+        assert_eq!(c.status, Status::Error);
+        assert!(
+            c.summary
+                .contains("go.work:5: the module in ./b says `go 1.22.3`"),
+            "{c:?}"
+        );
+        assert_eq!(
+            c.fix.as_deref(),
+            Some("go work use ./b (raises the go.work go line)")
+        );
+        w.write("go.work", "go 1.22.3\n\nuse (\n\t./a\n\t./b\n)\n");
+        assert_eq!(gowork(&Facts::gather(&w.probe())).status, Status::Ok);
     }
 
     #[test]

@@ -229,6 +229,8 @@ fn selected_version_not_installed_is_installed_by_fix() {
     g.mirror(mirror.path());
     g.write(".go-version", "1.22.6\n");
     g.write("go.work", "go 1.22\n\nuse (\n\t./a\n\t./b\n)\n");
+    g.write("a/go.mod", "module a\n\ngo 1.22\n");
+    g.write("b/go.mod", "module b\n\ngo 1.22\n");
     // The mirror also has the gopls go1.22.6 pins, which --fix builds once go1.22.6 is in.
     let bin = mirror
         .path()
@@ -392,6 +394,26 @@ fn go_work_problems_and_gowork_off() {
     let summary = assert_status(&report, "gowork", "warn");
     assert!(summary.contains("GOWORK=off"), "{summary}");
     g.run_in(&g.work().join("a"), ["doctor", "--fix"]).ok();
+    assert_all_ok(&doctor(&g).1);
+}
+
+#[test]
+fn a_module_newer_than_the_workspace_go_line() {
+    let g = healthy();
+    g.write("b/go.mod", "module b\n\ngo 1.24.3\n");
+    let (run, report) = doctor(&g);
+    run.fails();
+    let summary = assert_status(&report, "gowork", "error");
+    assert!(
+        summary.contains("the module in ./b says `go 1.24.3`"),
+        "{summary}"
+    );
+    assert_eq!(
+        fix_of(&report, "gowork"),
+        "go work use ./b (raises the go.work go line)"
+    );
+    // What `go work use ./b` does: the go.work go line follows the module's.
+    g.write("go.work", "go 1.24.3\n\nuse (\n\t./a\n\t./b\n)\n");
     assert_all_ok(&doctor(&g).1);
 }
 
