@@ -188,6 +188,28 @@ fn check_mod_file(path: &Path, pin: Option<&GoPin>, w: &mut Walk) {
                     u.line,
                     format!("use {}: the directory has no go.mod", u.path),
                 );
+            } else {
+                // go refuses a workspace whose go line is older than a module's
+                // (a go.work without one means go 1.18).
+                let work_go = parse_go_directives(&text)
+                    .go
+                    .or_else(|| "1.18".parse().ok());
+                let module_go = read_small(&dir.join(GO_MOD_FILE))
+                    .ok()
+                    .and_then(|t| parse_go_directives(&t).go);
+                if let (Some(m), Some(wg)) = (module_go, work_go) {
+                    if m > wg {
+                        problem(
+                            w,
+                            path,
+                            u.line,
+                            format!(
+                                "use {}: its go.mod says `go {m}`, newer than `go {wg}` here; run `go work use {}`",
+                                u.path, u.path
+                            ),
+                        );
+                    }
+                }
             }
         }
     }

@@ -30,7 +30,7 @@ fn a_healthy_repository_has_no_problems() {
     let t = tree(&[
         (".go-version", "1.24.11\n"),
         ("go.work", "go 1.24\n\nuse (\n\t./a\n\t./b\n)\n"),
-        ("a/go.mod", "module a\n\ngo 1.24.0\n"),
+        ("a/go.mod", "module a\n\ngo 1.24\n"),
         ("b/go.mod", "module b\n\ngo 1.23\n\ntoolchain go1.24.2\n"),
         (".gopls-version", "v0.20.0\n"),
         ("vendor/x/go.mod", "module x\n\ngo 1.99\n"),
@@ -54,6 +54,9 @@ fn every_kind_of_problem_is_located() {
         (".gopls-version", "v0.21.1\n"),
         ("f/.go-version", "1.24\n"),
         ("f/go.mod", "module f\n\ngo 1.25.0\n"),
+        ("g/go.work", "go 1.21\n\nuse ./m\n"),
+        ("g/m/go.mod", "module m\n\ngo 1.21.5\n"),
+        ("g/.go-version", "1.22.6\n"),
     ]);
     assert_eq!(
         lines(t.path()),
@@ -77,6 +80,8 @@ fn every_kind_of_problem_is_located() {
                 "f/go.mod:3: `go 1.25.0` is newer than go1.24 pinned by {}",
                 t.path().join("f/.go-version").display()
             ),
+            "g/go.work:3: use ./m: its go.mod says `go 1.21.5`, newer than `go 1.21` here; run `go work use ./m`".into(),
+            "go.work:4: use ./a: its go.mod says `go 1.23.0`, newer than `go 1.22` here; run `go work use ./a`".into(),
             "go.work:5: use ./missing: the directory does not exist".into(),
             "go.work:6: use ./nomod: the directory has no go.mod".into(),
         ]

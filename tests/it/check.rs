@@ -11,7 +11,7 @@ fn repo() -> Gvr {
     fs::create_dir_all(g.work().join(".git/hooks")).unwrap();
     g.write(".go-version", "1.22.6\n");
     g.write("go.work", "go 1.22\n\nuse (\n\t./api\n\t./web\n)\n");
-    g.write("api/go.mod", "module api\n\ngo 1.22.0\n");
+    g.write("api/go.mod", "module api\n\ngo 1.22\n");
     g.write("web/go.mod", "module web\n\ngo 1.21\n");
     g
 }
@@ -39,7 +39,8 @@ fn problems_are_listed_as_path_line_message() {
     assert_eq!(
         run.stdout_lines(),
         [
-            "go.work:6: use ./gone: the directory does not exist".to_string(),
+            "go.work:5: use ./web: its go.mod says `go 1.23.0`, newer than `go 1.22` here; run `go work use ./web`".to_string(),
+            "go.work:6: use ./gone: the directory does not exist".into(),
             "tools/.go-version:1: `1.22.x` is not a Go version (write one like 1.22.10)".into(),
             format!(
                 "web/go.mod:3: `go 1.23.0` is newer than go1.22.6 pinned by {}",
@@ -47,10 +48,10 @@ fn problems_are_listed_as_path_line_message() {
             ),
         ]
     );
-    assert!(run.stderr.contains("3 problems"), "{run:?}");
+    assert!(run.stderr.contains("4 problems"), "{run:?}");
     let json = g.run(["check", "--json"]).fails().json();
-    assert_eq!(json["problems"].as_array().unwrap().len(), 3);
-    assert_eq!(json["problems"][0]["line"], 6);
+    assert_eq!(json["problems"].as_array().unwrap().len(), 4);
+    assert_eq!(json["problems"][0]["line"], 5);
 }
 
 #[test]
