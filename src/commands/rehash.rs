@@ -15,7 +15,7 @@ pub fn run(ctx: &Ctx, _args: Args) -> anyhow::Result<ExitCode> {
         "links to"
     };
     ctx.out.status(format!(
-        "Wrote {} shims in {} ({how} {}): {}",
+        "wrote {} shims in {} ({how} {}): {}",
         report.written.len(),
         report.shims_dir.display(),
         report.shim_bin.display(),
@@ -23,7 +23,7 @@ pub fn run(ctx: &Ctx, _args: Args) -> anyhow::Result<ExitCode> {
     ));
     if !report.removed.is_empty() {
         ctx.out.status(format!(
-            "Removed stale entries: {}",
+            "removed stale entries: {}",
             report.removed.join(" ")
         ));
     }

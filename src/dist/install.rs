@@ -72,13 +72,13 @@ pub enum InstallError {
         version: GoVersion,
         source: FetchError,
     },
-    #[error("checksum mismatch for {url}: expected sha256 {expected}, got {actual}; nothing was installed. Retry (the download may have been corrupted); if it persists, the mirror serves a different file")]
+    #[error("checksum mismatch for {url}: expected sha256 {expected}, got {actual}; nothing was installed; retry (the download may have been corrupted), and if it persists, the mirror serves a different file")]
     ChecksumMismatch {
         url: String,
         expected: String,
         actual: String,
     },
-    #[error("no sha256 for {url}: not in the index and no sidecar {url}.sha256; refusing to install an archive nothing vouches for. Add a checksum to the mirror, or pass --allow-unverified to install it anyway")]
+    #[error("no sha256 for {url}: not in the index and no sidecar {url}.sha256; refusing to install an archive nothing vouches for; add a checksum to the mirror, or pass --allow-unverified to install it anyway")]
     Unverified { url: String },
     #[error("unpacking {url}: {source}")]
     Unpack { url: String, source: UnpackError },

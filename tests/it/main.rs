@@ -8,6 +8,8 @@ mod fast_shim;
 mod gopls;
 mod install;
 mod install_selected;
+mod messages;
 mod select;
+mod shim_env;
 mod shims;
 mod support;

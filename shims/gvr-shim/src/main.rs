@@ -208,6 +208,16 @@ fn record_decision(
     if self_exe.parent() != Some(home.full_shims_dir().as_path()) {
         return;
     }
+    // The running binary, even if a rehash has replaced the file since: its identity
+    // goes into the record, so a record from a replaced full shim is not replayed.
+    #[cfg(target_os = "linux")]
+    let me = std::fs::metadata("/proc/self/exe");
+    #[cfg(not(target_os = "linux"))]
+    let me = std::fs::metadata(&self_exe);
+    let Ok(me) = me else {
+        return;
+    };
+    let full_shim = home.full_shims_dir().join(tool);
     let inputs = rec.inputs();
     let decision = gvr_core::decision::Decision {
         started,
@@ -216,6 +226,7 @@ fn record_decision(
         inputs: &inputs,
         program,
         vars,
+        decided_by: (&full_shim, &me),
     };
     let _ = gvr_core::decision::record(home, &decision);
 }

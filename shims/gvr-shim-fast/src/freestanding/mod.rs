@@ -10,7 +10,10 @@ use core::ffi::CStr;
 use core::ptr::null;
 use core::sync::atomic::{AtomicBool, Ordering};
 
-use gvr_shim_fast::{key, parse_u64, split_once, Writer, DECISIONS_DIR, FULL_DIR, HEADER, TOOLS};
+use gvr_shim_fast::{
+    key, parent, parse_u64, runs_from_home, split_once, write_identity, Writer, DECISIONS_DIR,
+    FULL_DIR, HEADER, TOOLS,
+};
 
 mod sys;
 
@@ -123,6 +126,33 @@ impl Environ {
         })
     }
 
+    /// AT_EXECFN from the auxiliary vector the kernel puts after the environment: the
+    /// path execve(2) was given for this program.
+    fn exec_fn(&self) -> Option<&'static CStr> {
+        const AT_NULL: usize = 0;
+        const AT_EXECFN: usize = 31;
+        let mut i = 0;
+        // SAFETY: the list is NULL-terminated and we stop at the NULL.
+        while !unsafe { *self.0.add(i) }.is_null() {
+            i += 1;
+        }
+        // SAFETY: the kernel's initial stack has the auxiliary vector right after the
+        // environment's NULL: (type, value) pairs of words, ending with AT_NULL.
+        let mut aux = unsafe { self.0.add(i + 1) }.cast::<usize>();
+        loop {
+            // SAFETY: within the vector, which ends with AT_NULL (we stop there).
+            let (kind, value) = unsafe { (*aux, *aux.add(1)) };
+            match kind {
+                AT_NULL => return None,
+                // SAFETY: AT_EXECFN's value points to a NUL-terminated string on the
+                // initial stack, valid for the life of this process image.
+                AT_EXECFN => return Some(unsafe { CStr::from_ptr(value as *const _) }),
+                // SAFETY: not AT_NULL, so another pair follows.
+                _ => aux = unsafe { aux.add(2) },
+            }
+        }
+    }
+
     /// The first `NAME=value` entry for `name`, as the C library's getenv finds it.
     fn get(&self, name: &[u8]) -> Option<&'static [u8]> {
         self.iter().find(|entry| {
@@ -158,10 +188,17 @@ extern "C" fn entry(sp: *const usize) -> ! {
 
     let room = exe.len() - 1;
     let n = sys::readlink(c"/proc/self/exe", &mut exe[..room]);
-    if n <= 0 {
-        sys::die(b"gvr: cannot find the shim's own path (/proc/self/exe)\n");
-    }
-    let mut exe_len = n as usize;
+    let mut exe_len = if n > 0 {
+        n as usize
+    } else {
+        // No /proc (a chroot, a sandbox): the path the kernel was asked to run.
+        match path_from_auxv(&env, exe, cwd, path) {
+            Some(len) => len,
+            None => sys::die(
+                b"gvr: cannot find the shim's own path (no /proc/self/exe, no AT_EXECFN)\n",
+            ),
+        }
+    };
     // Replaced while running (a rehash): the name still says which tool it was.
     if exe[..exe_len].ends_with(b" (deleted)") {
         exe_len -= b" (deleted)".len();
@@ -183,6 +220,51 @@ extern "C" fn entry(sp: *const usize) -> ! {
     };
     replay(dir, tool, &mut argv, &env, &mut scratch);
     hand_over(dir, tool, &argv, &env, scratch.path)
+}
+
+/// The shim's own path without /proc: the kernel's AT_EXECFN (the path execve(2) was
+/// given), made absolute with the current directory, and a symlink to the shim
+/// followed one level, as /proc/self/exe would have it. Written to `exe`; its length.
+fn path_from_auxv(
+    env: &Environ,
+    exe: &mut [u8],
+    cwd: &mut [u8],
+    scratch: &mut [u8],
+) -> Option<usize> {
+    let execfn = env.exec_fn()?.to_bytes();
+    let mut w = Writer::new(exe);
+    if execfn.first() != Some(&b'/') {
+        if sys::getcwd(cwd) <= 0 {
+            return None;
+        }
+        let cwd_len = cwd.iter().position(|&b| b == 0)?;
+        w.put(&cwd[..cwd_len]);
+        w.put(b"/");
+    }
+    w.put(execfn);
+    if !w.terminate() {
+        return None;
+    }
+    let len = w.len - 1;
+    let link = CStr::from_bytes_with_nul(&exe[..=len]).ok()?;
+    let n = sys::readlink(link, scratch);
+    if n <= 0 {
+        return Some(len); // not a symlink
+    }
+    let target = &scratch[..n as usize];
+    // An absolute target replaces the path, a relative one its last component.
+    let from = if target.first() == Some(&b'/') {
+        0
+    } else {
+        exe[..len].iter().rposition(|&b| b == b'/')? + 1
+    };
+    let end = from + target.len();
+    if end >= exe.len() {
+        return None;
+    }
+    exe[from..end].copy_from_slice(target);
+    exe[end] = 0;
+    Some(end)
 }
 
 /// The buffers `replay` works in.
@@ -239,7 +321,8 @@ fn replay(dir: &[u8], tool: &[u8], argv: &mut Argv, env: &Environ, s: &mut Scrat
         return;
     };
     let room = record.len() - 1;
-    let Some(len) = sys::read_file(record_path, &mut record[..room]) else {
+    // Only a record this user alone could have written.
+    let Some(len) = sys::read_owned_file(record_path, &mut record[..room]) else {
         return;
     };
     // Lines become C strings in place, so values can be passed to execve as they are.
@@ -260,9 +343,9 @@ fn replay(dir: &[u8], tool: &[u8], argv: &mut Argv, env: &Environ, s: &mut Scrat
     let mut program_at = None;
     let mut ops_from = 0usize;
     let mut offset = HEADER.len() + 1;
-    // Each of expires, tool and cwd exactly once, and `end` last: a truncated or
+    // Each of expires, tool, cwd and shim exactly once, and `end` last: a truncated or
     // hand-made record is not replayed.
-    let (mut expires, mut tools, mut cwds, mut ended) = (0, 0, 0, false);
+    let (mut expires, mut tools, mut cwds, mut shims, mut ended) = (0, 0, 0, 0, false);
     for line in lines {
         let at = offset;
         offset += line.len() + 1;
@@ -294,22 +377,33 @@ fn replay(dir: &[u8], tool: &[u8], argv: &mut Argv, env: &Environ, s: &mut Scrat
             }
             b"file" => {
                 let (sig, file) = split_once(rest, b' ');
-                if !signature_matches(file, sig, path) {
+                if file.is_empty() || !signature_matches(file, sig, path) {
                     return;
                 }
             }
-            b"exec" => {
+            // The full shim that decided is still the one in .full/.
+            b"shim" => {
+                let (id, file) = split_once(rest, b' ');
+                if file.is_empty() || !identity_matches(file, id, path) {
+                    return;
+                }
+                shims += 1;
+            }
+            // Only gvr's own files, named in full after one space.
+            b"exec" if program_at.is_none() && runs_from_home(rest, parent(dir)) => {
                 program_at = Some(at + b"exec ".len());
                 ops_from = offset;
             }
-            b"set" | b"unset" if program_at.is_some() => {}
+            // `set NAME=value` and `unset NAME`, after `exec`.
+            b"set" if program_at.is_some() && is_assignment(rest) => {}
+            b"unset" if program_at.is_some() && !rest.is_empty() => {}
             _ => return, // an unknown or misplaced line: not a record this binary can trust
         }
     }
     let Some(program_at) = program_at else {
         return;
     };
-    if !ended || (expires, tools, cwds) != (1, 1, 1) {
+    if !ended || (expires, tools, cwds, shims) != (1, 1, 1, 1) {
         return;
     }
     let Ok(program) = CStr::from_bytes_until_nul(&record[program_at..]) else {
@@ -414,6 +508,33 @@ fn signature_matches(file: &[u8], expected: &[u8], path: &mut [u8]) -> bool {
     }
     let len = s.len;
     !s.overflow && &buf[..len] == expected
+}
+
+/// `NAME=value` with a name.
+fn is_assignment(s: &[u8]) -> bool {
+    s.iter().position(|&b| b == b'=').is_some_and(|i| i > 0)
+}
+
+/// Whether `file` is still the binary with `identity` (`<ino>:<size>:<mtime>`, see
+/// `gvr_core::decision::identity`). `path` is scratch space.
+fn identity_matches(file: &[u8], identity: &[u8], path: &mut [u8]) -> bool {
+    let mut w = Writer::new(path);
+    w.put(file);
+    if !w.terminate() {
+        return false;
+    }
+    let len = w.len;
+    let Ok(file) = CStr::from_bytes_with_nul(&path[..len]) else {
+        return false;
+    };
+    let Ok(st) = sys::stat(file) else {
+        return false;
+    };
+    let mut buf = [0u8; 80];
+    let mut s = Writer::new(&mut buf);
+    write_identity(&mut s, st.ino, st.size, st.mtime);
+    let len = s.len;
+    !s.overflow && &buf[..len] == identity
 }
 
 #[panic_handler]

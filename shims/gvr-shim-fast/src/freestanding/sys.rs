@@ -19,6 +19,7 @@ mod nr {
     pub const FCNTL: usize = 72;
     pub const RT_SIGACTION: usize = 13;
     pub const RT_SIGPROCMASK: usize = 14;
+    pub const GETEUID: usize = 107;
 }
 
 #[cfg(target_arch = "aarch64")]
@@ -36,6 +37,7 @@ mod nr {
     pub const FCNTL: usize = 25;
     pub const RT_SIGACTION: usize = 134;
     pub const RT_SIGPROCMASK: usize = 135;
+    pub const GETEUID: usize = 175;
 }
 
 const AT_FDCWD: isize = -100;
@@ -43,6 +45,7 @@ const O_RDONLY_CLOEXEC: usize = 0o2000000;
 const ENOENT: isize = 2;
 const ENOTDIR: isize = 20;
 const STATX_BASIC_STATS: usize = 0x7ff;
+const AT_EMPTY_PATH: usize = 0x1000;
 
 /// A raw system call.
 ///
@@ -118,9 +121,11 @@ pub unsafe fn execve(path: &CStr, argv: *const *const u8, envp: *const *const u8
     }
 }
 
-/// Reads a whole small file; `None` if it is missing, unreadable or does not fit in
-/// `buf`.
-pub fn read_file(path: &CStr, buf: &mut [u8]) -> Option<usize> {
+/// Reads a whole small file that only this user could have written: a regular file
+/// owned by the effective uid, not writable by group or others (checked on the open
+/// descriptor, so it is the file read). `None` if it is missing, unreadable, not
+/// trusted or does not fit in `buf`.
+pub fn read_owned_file(path: &CStr, buf: &mut [u8]) -> Option<usize> {
     // SAFETY: `path` is NUL-terminated; plain flags.
     let fd = unsafe {
         syscall(
@@ -135,11 +140,48 @@ pub fn read_file(path: &CStr, buf: &mut [u8]) -> Option<usize> {
     if fd < 0 {
         return None;
     }
+    let result = if owned_by_me(fd) {
+        read_all(fd, buf)
+    } else {
+        None
+    };
+    // SAFETY: closes the descriptor opened above, used by nothing else.
+    unsafe { syscall(nr::CLOSE, fd as usize, 0, 0, 0, 0) };
+    result
+}
+
+/// Whether the open file `fd` is a regular file of ours that nobody else may write.
+fn owned_by_me(fd: isize) -> bool {
+    let mut buf = [0u8; 256];
+    // SAFETY: an empty NUL-terminated path with AT_EMPTY_PATH stats `fd` itself;
+    // struct statx (256 bytes) fits in `buf`.
+    let r = unsafe {
+        syscall(
+            nr::STATX,
+            fd as usize,
+            c"".as_ptr() as usize,
+            AT_EMPTY_PATH,
+            STATX_BASIC_STATS,
+            buf.as_mut_ptr() as usize,
+        )
+    };
+    // SAFETY: geteuid takes no arguments and cannot fail.
+    let me = unsafe { syscall(nr::GETEUID, 0, 0, 0, 0, 0) };
+    // struct statx: stx_uid @20 (u32), stx_mode @28 (u16).
+    let uid = u32::from_ne_bytes([buf[20], buf[21], buf[22], buf[23]]);
+    let mode = u16::from_ne_bytes([buf[28], buf[29]]);
+    const S_IFMT: u16 = 0o170000;
+    const S_IFREG: u16 = 0o100000;
+    r == 0 && uid as isize == me && mode & S_IFMT == S_IFREG && mode & 0o022 == 0
+}
+
+/// Reads `fd` to its end into `buf`; `None` on error or if it does not fit.
+fn read_all(fd: isize, buf: &mut [u8]) -> Option<usize> {
     let mut len = 0;
-    let result = loop {
+    loop {
         let rest = &mut buf[len..];
         if rest.is_empty() {
-            break None; // too big for a record
+            return None; // too big for a record
         }
         // SAFETY: the kernel writes at most `rest.len()` bytes into `rest`.
         let n = unsafe {
@@ -153,16 +195,13 @@ pub fn read_file(path: &CStr, buf: &mut [u8]) -> Option<usize> {
             )
         };
         if n < 0 {
-            break None;
+            return None;
         }
         if n == 0 {
-            break Some(len);
+            return Some(len);
         }
         len += n as usize;
-    };
-    // SAFETY: closes the descriptor opened above, used by nothing else.
-    unsafe { syscall(nr::CLOSE, fd as usize, 0, 0, 0, 0) };
-    result
+    }
 }
 
 pub struct Stat {
