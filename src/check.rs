@@ -179,15 +179,10 @@ fn check_mod_file(path: &Path, pin: Option<&GoPin>, w: &mut Walk) {
                     w,
                     path,
                     u.line,
-                    format!("use {}: the directory does not exist", u.path),
+                    format!("`use {}`: the directory does not exist", u.path),
                 );
             } else if !dir.join(GO_MOD_FILE).is_file() {
-                problem(
-                    w,
-                    path,
-                    u.line,
-                    format!("use {}: the directory has no go.mod", u.path),
-                );
+                problem(w, path, u.line, format!("`use {}` has no go.mod", u.path));
             } else {
                 // go refuses a workspace whose go line is older than a module's
                 // (a go.work without one means go 1.18).
@@ -204,7 +199,7 @@ fn check_mod_file(path: &Path, pin: Option<&GoPin>, w: &mut Walk) {
                             path,
                             u.line,
                             format!(
-                                "use {}: its go.mod says `go {m}`, newer than `go {wg}` here; run `go work use {}`",
+                                "`use {}`: its go.mod says `go {m}`, newer than `go {wg}` here; run `go work use {}`",
                                 u.path, u.path
                             ),
                         );

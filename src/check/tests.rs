@@ -80,10 +80,10 @@ fn every_kind_of_problem_is_located() {
                 "f/go.mod:3: `go 1.25.0` is newer than go1.24 pinned by {}",
                 t.path().join("f/.go-version").display()
             ),
-            "g/go.work:3: use ./m: its go.mod says `go 1.21.5`, newer than `go 1.21` here; run `go work use ./m`".into(),
-            "go.work:4: use ./a: its go.mod says `go 1.23.0`, newer than `go 1.22` here; run `go work use ./a`".into(),
-            "go.work:5: use ./missing: the directory does not exist".into(),
-            "go.work:6: use ./nomod: the directory has no go.mod".into(),
+            "g/go.work:3: `use ./m`: its go.mod says `go 1.21.5`, newer than `go 1.21` here; run `go work use ./m`".into(),
+            "go.work:4: `use ./a`: its go.mod says `go 1.23.0`, newer than `go 1.22` here; run `go work use ./a`".into(),
+            "go.work:5: `use ./missing`: the directory does not exist".into(),
+            "go.work:6: `use ./nomod` has no go.mod".into(),
         ]
     );
 }

@@ -39,8 +39,8 @@ fn problems_are_listed_as_path_line_message() {
     assert_eq!(
         run.stdout_lines(),
         [
-            "go.work:5: use ./web: its go.mod says `go 1.23.0`, newer than `go 1.22` here; run `go work use ./web`".to_string(),
-            "go.work:6: use ./gone: the directory does not exist".into(),
+            "go.work:5: `use ./web`: its go.mod says `go 1.23.0`, newer than `go 1.22` here; run `go work use ./web`".to_string(),
+            "go.work:6: `use ./gone`: the directory does not exist".into(),
             "tools/.go-version:1: `1.22.x` is not a Go version (write one like 1.22.10)".into(),
             format!(
                 "web/go.mod:3: `go 1.23.0` is newer than go1.22.6 pinned by {}",

@@ -58,7 +58,7 @@ pub fn fake_gopls(claims: &str, built_by: &str) -> Vec<u8> {
     b
 }
 
-fn put_gopls(g: &Gvr, gopls: &str, go: &str, bytes: &[u8]) -> PathBuf {
+pub(crate) fn put_gopls(g: &Gvr, gopls: &str, go: &str, bytes: &[u8]) -> PathBuf {
     let p = g.gvr_home().join(format!("gopls/{gopls}/go{go}/gopls"));
     fs::create_dir_all(p.parent().unwrap()).unwrap();
     fs::write(&p, bytes).unwrap();
@@ -75,7 +75,7 @@ fn installed(g: &Gvr, v: &str) {
 
 /// A healthy world: go1.24.11 installed and pinned in work/, its gopls built, the shims
 /// first on PATH, a go.work workspace of two modules.
-fn healthy() -> Gvr {
+pub(crate) fn healthy() -> Gvr {
     let g = Gvr::with_shims_on_path();
     installed(&g, "1.24.11");
     g.rehash();
