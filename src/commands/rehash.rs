@@ -48,4 +48,5 @@ pub fn refresh_after_change(ctx: &Ctx) {
             ctx.home.shims_dir().display()
         ));
     }
+    super::sdk::sync_if_enabled(ctx);
 }

@@ -1,6 +1,9 @@
 //! Integration tests: the built `gvr` and `gvr-shim` binaries run in a temp
 //! `GVR_HOME`/`HOME` with a cleared environment. One test binary, one module per area.
 
+mod check;
+mod doctor;
+mod editor;
 mod fast_shim;
 mod gopls;
 mod install;

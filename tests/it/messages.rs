@@ -165,3 +165,24 @@ fn local_rehash_and_cache_status_lines() {
         w.run(["cache", "prune", "--older-than", "0"])
     );
 }
+
+#[test]
+fn doctor_check_vscode_and_sdk() {
+    let w = crate::doctor::healthy();
+    let app = w.work().join("a");
+    snap!(&w, "doctor_healthy", w.run_in(&app, ["doctor"]));
+    let envfile = w.home().join(".config/go/env");
+    std::fs::create_dir_all(envfile.parent().unwrap()).unwrap();
+    std::fs::write(&envfile, "GOTOOLCHAIN=go1.21.0\n").unwrap();
+    w.write("go.work", "go 1.24\n\nuse (\n\t./a\n\t./b\n\t./c\n)\n");
+    w.write(".vscode/settings.json", "{\"go.goplsArgs\": []}\n");
+    snap!(&w, "doctor_problems", w.run_in(&app, ["doctor"]));
+    snap!(&w, "doctor_fix", w.run_in(&app, ["doctor", "--fix"]));
+    std::fs::create_dir_all(w.work().join(".git")).unwrap();
+    snap!(&w, "check_problems", w.run(["check"]));
+    std::fs::remove_file(w.work().join(".vscode/settings.json")).unwrap();
+    snap!(&w, "vscode_write", w.run(["vscode"]));
+    snap!(&w, "vscode_again", w.run(["vscode"]));
+    snap!(&w, "sdk_link", w.run(["sdk", "link"]));
+    snap!(&w, "sdk_unlink", w.run(["sdk", "unlink"]));
+}
