@@ -150,6 +150,9 @@ pub fn install(
         from_download_cache: false,
     };
     if !opts.force && dest.is_dir() {
+        // A kill between the commit rename and the stage's cleanup left only debris in
+        // tmp/; nothing else would come back for it while the version stays installed.
+        clean_tmp(home);
         return Ok(already());
     }
     let lock_path = home.lock_path(&format!("go-{version}"));
@@ -159,11 +162,11 @@ pub fn install(
         ))
     })
     .map_err(|e| io_error(&lock_path, e))?;
+    clean_tmp(home);
     // Whoever held the lock may have installed it meanwhile.
     if !opts.force && dest.is_dir() {
         return Ok(already());
     }
-    clean_tmp(home);
 
     let located = source.locate(home, version, reporter)?;
     // The index's name for the release (equal to `version` by Go's ordering).
