@@ -10,7 +10,7 @@
 
 #[cfg(unix)]
 pub use gvr_core::decision;
-pub use gvr_core::{exec, home, process, select, toolchain, version, workspace};
+pub use gvr_core::{exec, go_env_file, home, process, select, toolchain, version, workspace};
 
 pub mod buildinfo;
 pub mod check;

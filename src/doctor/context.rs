@@ -47,24 +47,6 @@ impl<'p> Probe<'p> {
         self.var_str(var).map(PathBuf::from)
     }
 
-    /// `os.UserConfigDir`: `%AppData%` on Windows, `~/Library/Application Support` on
-    /// macOS, else `$XDG_CONFIG_HOME` when absolute (Go refuses a relative one: no
-    /// config dir at all), else `~/.config`.
-    pub fn user_config_dir(&self) -> Option<PathBuf> {
-        if cfg!(windows) {
-            return self.var_str("AppData").map(PathBuf::from);
-        }
-        if cfg!(target_os = "macos") {
-            return self
-                .user_home()
-                .map(|h| h.join("Library").join("Application Support"));
-        }
-        match self.var_str("XDG_CONFIG_HOME") {
-            Some(x) => Some(PathBuf::from(x)).filter(|p| p.is_absolute()),
-            None => self.user_home().map(|h| h.join(".config")),
-        }
-    }
-
     /// `os.UserCacheDir`: `%LocalAppData%`, `~/Library/Caches`, else `$XDG_CACHE_HOME`
     /// when absolute, else `~/.cache`.
     pub fn user_cache_dir(&self) -> Option<PathBuf> {
@@ -129,7 +111,7 @@ mod tests {
 
     #[test]
     #[cfg(target_os = "linux")]
-    fn config_dir_as_go_finds_it() {
+    fn cache_dir_as_go_finds_it() {
         let with = |vars: &[(&str, &str)]| VarsProcess {
             vars: vars
                 .iter()
@@ -138,17 +120,17 @@ mod tests {
             cwd: "/".into(),
         };
         let dir =
-            |p: &VarsProcess| Probe::new(p, GvrHome::at("/g", "/c"), "/".into()).user_config_dir();
+            |p: &VarsProcess| Probe::new(p, GvrHome::at("/g", "/c"), "/".into()).user_cache_dir();
         assert_eq!(
             dir(&with(&[("HOME", "/home/u")])),
-            Some("/home/u/.config".into())
+            Some("/home/u/.cache".into())
         );
         assert_eq!(
-            dir(&with(&[("HOME", "/home/u"), ("XDG_CONFIG_HOME", "/x")])),
+            dir(&with(&[("HOME", "/home/u"), ("XDG_CACHE_HOME", "/x")])),
             Some("/x".into())
         );
         assert_eq!(
-            dir(&with(&[("HOME", "/home/u"), ("XDG_CONFIG_HOME", "rel")])),
+            dir(&with(&[("HOME", "/home/u"), ("XDG_CACHE_HOME", "rel")])),
             None
         );
     }

@@ -208,12 +208,12 @@ pub(crate) fn support_problem(pinned: &GoplsVersion, go: &GoVersion) -> Option<S
 /// A gopls in `$GOBIN` or `$GOPATH/bin` (what vscode-go looks at before PATH), when no
 /// VS Code settings file points `go.alternateTools.gopls` at gvr.
 fn editor_preferred_gopls(f: &Facts) -> Option<PathBuf> {
-    let bin = match f.goenv.user_value(f.probe, "GOBIN") {
+    let bin = match f.goenv.user_value(f.probe.process, "GOBIN") {
         Some(v) => PathBuf::from(v.value),
         None => {
             let gopath = f
                 .goenv
-                .user_value(f.probe, "GOPATH")
+                .user_value(f.probe.process, "GOPATH")
                 .map(|v| v.value)
                 .and_then(|p| std::env::split_paths(&p).next())
                 .or_else(|| f.probe.user_home().map(|h| h.join("go")))?;

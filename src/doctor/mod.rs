@@ -253,7 +253,7 @@ impl<'a> Facts<'a> {
             .ok()
             .map(|s| Toolchain::new(&probe.home, s.clone()));
         let goroot = toolchain.as_ref().and_then(|t| t.goroot.clone());
-        let goenv = GoEnv::load(probe, goroot.as_deref());
+        let goenv = GoEnv::load(probe.process, goroot.as_deref());
         let requirements = here
             .as_ref()
             .and_then(Here::go_requirements_file)

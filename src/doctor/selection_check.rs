@@ -84,7 +84,7 @@ fn is_sdk(f: &Facts, dir: &Path) -> bool {
 pub(super) fn goroot(f: &Facts) -> Check {
     const ID: &str = "goroot";
     let selected_root = f.toolchain.as_ref().and_then(|t| t.goroot.clone());
-    let Some(v) = f.goenv.user_value(f.probe, "GOROOT") else {
+    let Some(v) = f.goenv.user_value(f.probe.process, "GOROOT") else {
         return Check::ok(
             ID,
             match &selected_root {
@@ -190,7 +190,7 @@ fn required_toolchain<'f>(f: &'f Facts) -> Option<(GoVersion, &'f Path)> {
 
 pub(super) fn gotoolchain(f: &Facts) -> Check {
     const ID: &str = "gotoolchain";
-    let Some(v) = f.goenv.user_value(f.probe, "GOTOOLCHAIN") else {
+    let Some(v) = f.goenv.user_value(f.probe.process, "GOTOOLCHAIN") else {
         return Check::ok(
             ID,
             "GOTOOLCHAIN is not set: the shims set GOTOOLCHAIN=local, so go runs the selected SDK",

@@ -9,7 +9,7 @@ use crate::workspace::{CachePolicy, Workspace};
 
 pub(super) fn goproxy(f: &Facts, opts: &Options) -> Check {
     const ID: &str = "goproxy";
-    let get = |k: &str| f.goenv.effective(f.probe, k);
+    let get = |k: &str| f.goenv.effective(f.probe.process, k);
     let mut found = Vec::new();
     let proxy = get("GOPROXY");
     if let Some(v) = proxy.as_ref().filter(|v| v.value.trim() == "off") {
@@ -146,45 +146,46 @@ pub(super) fn caches(f: &Facts) -> Check {
     let mut found = Vec::new();
     // GOCACHE: the user's (environment, go's env file), else what the shims set: this
     // workspace's own cache, or with GVR_GOCACHE=shared go's default.
-    let (gocache, why): (Option<PathBuf>, String) = match f.goenv.user_value(f.probe, "GOCACHE") {
-        Some(v) if v.value == "off" => {
-            found.push(Check::error(
-                ID,
-                format!(
-                    "GOCACHE=off (from {}): go cannot build without a cache",
-                    v.source
-                ),
-                "unset GOCACHE (or `go env -u GOCACHE`)",
-            ));
-            (None, String::new())
-        }
-        Some(v) => (Some(PathBuf::from(&v.value)), format!("from {}", v.source)),
-        None => match &f.here {
-            Some(here) => {
-                let ws = Workspace::find(&f.probe.home, here);
-                match ws.cache_policy {
-                    CachePolicy::PerWorkspace => (
-                        Some(ws.gocache),
-                        "this workspace's, set by the shims".into(),
+    let (gocache, why): (Option<PathBuf>, String) =
+        match f.goenv.user_value(f.probe.process, "GOCACHE") {
+            Some(v) if v.value == "off" => {
+                found.push(Check::error(
+                    ID,
+                    format!(
+                        "GOCACHE=off (from {}): go cannot build without a cache",
+                        v.source
                     ),
-                    CachePolicy::Shared => (
-                        f.probe.user_cache_dir().map(|d| d.join("go-build")),
-                        "go's default".into(),
-                    ),
-                }
+                    "unset GOCACHE (or `go env -u GOCACHE`)",
+                ));
+                (None, String::new())
             }
-            None => (None, String::new()),
-        },
-    };
+            Some(v) => (Some(PathBuf::from(&v.value)), format!("from {}", v.source)),
+            None => match &f.here {
+                Some(here) => {
+                    let ws = Workspace::find(&f.probe.home, here);
+                    match ws.cache_policy {
+                        CachePolicy::PerWorkspace => (
+                            Some(ws.gocache),
+                            "this workspace's, set by the shims".into(),
+                        ),
+                        CachePolicy::Shared => (
+                            f.probe.user_cache_dir().map(|d| d.join("go-build")),
+                            "go's default".into(),
+                        ),
+                    }
+                }
+                None => (None, String::new()),
+            },
+        };
     // GOMODCACHE: the user's, else GOPATH's first entry + /pkg/mod, GOPATH defaulting to ~/go.
     let gomodcache = f
         .goenv
-        .user_value(f.probe, "GOMODCACHE")
+        .user_value(f.probe.process, "GOMODCACHE")
         .map(|v| PathBuf::from(v.value))
         .or_else(|| {
             let gopath = f
                 .goenv
-                .user_value(f.probe, "GOPATH")
+                .user_value(f.probe.process, "GOPATH")
                 .and_then(|v| std::env::split_paths(&v.value).next())
                 .or_else(|| f.probe.user_home().map(|h| h.join("go")))?;
             Some(gopath.join("pkg").join("mod"))

@@ -13,7 +13,7 @@ const ID: &str = "gowork";
 pub(super) fn gowork(f: &Facts) -> Check {
     let nearest = f.here.as_ref().and_then(|h| h.files.go_work.clone());
     let go_mod = f.here.as_ref().and_then(|h| h.files.go_mod.clone());
-    let setting = f.goenv.user_value(f.probe, "GOWORK");
+    let setting = f.goenv.user_value(f.probe.process, "GOWORK");
     let mut found = Vec::new();
     let mut in_effect = nearest.clone();
     if let Some(v) = &setting {
