@@ -798,16 +798,8 @@ fn the_gopls_shim_builds_a_missing_pin_with_auto_install() {
 #[test]
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
 fn a_gopls_build_is_flushed_before_it_is_published() {
-    let have_strace = Command::new("strace")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !have_strace {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "strace is required in CI (.ci/run installs it)"
-        );
-        eprintln!("skipped: strace is not installed");
+    use crate::support::durability::{assert_flushed_before_published, have_strace, trace_flushes};
+    if !have_strace() {
         return;
     }
     let w = world();
@@ -816,54 +808,19 @@ fn a_gopls_build_is_flushed_before_it_is_published() {
     let (path, sum) = write_prebuilt(&mirror, "v0.20.0", "1.24.11", "v0.20.0");
     fs::write(format!("{}.sha256", path.display()), &sum).unwrap();
     let trace = w.root().join("strace.txt");
-    let mut args: Vec<String> = [
-        "-f",
-        "-qq",
-        "-y",
-        "-e",
-        "trace=syncfs,fsync,fdatasync,rename,renameat,renameat2",
-        "-o",
-    ]
-    .map(String::from)
-    .to_vec();
-    args.push(trace.display().to_string());
-    args.push(gvr_bin().to_string());
-    args.extend(
-        [
-            "gopls",
-            "install",
-            "v0.20.0",
-            "--with-go",
-            "1.24.11",
-            "--mirror",
-            &mirror.display().to_string(),
-        ]
-        .map(String::from),
-    );
-    let r = w.run_program("strace", &args);
+    let mirror = mirror.display().to_string();
+    let args = [
+        "gopls",
+        "install",
+        "v0.20.0",
+        "--with-go",
+        "1.24.11",
+        "--mirror",
+        &mirror,
+    ];
+    let r = trace_flushes(&w, &trace, &args);
     assert_eq!(r.code, 0, "{r:?}");
     let dir = w.build_dir("v0.20.0", "1.24.11");
     assert!(dir.join("gopls").is_file());
-    let text = fs::read_to_string(&trace).unwrap();
-    let lines: Vec<&str> = text.lines().collect();
-    let commit = lines
-        .iter()
-        .position(|l| l.contains("rename") && l.contains(&format!("\"{}\"", dir.display())))
-        .unwrap_or_else(|| panic!("no rename into {} in the trace:\n{text}", dir.display()));
-    let flushed = lines[..commit].iter().any(|l| {
-        (l.contains("syncfs(") || (l.contains("fsync(") && l.contains("/gopls>")))
-            && l.trim_end().ends_with("= 0")
-    });
-    assert!(
-        flushed,
-        "nothing flushed the build before the commit rename:\n{text}"
-    );
-    let parent = dir.parent().unwrap().display().to_string();
-    let synced = lines[commit..]
-        .iter()
-        .any(|l| l.contains("fsync(") && l.contains(&format!("<{parent}>")));
-    assert!(
-        synced,
-        "{parent} not fsync'd after the commit rename:\n{text}"
-    );
+    assert_flushed_before_published(&trace, &dir, "/gopls>");
 }

@@ -301,59 +301,16 @@ fn pre_1_21_dot_zero_is_the_minors_first_release() {
 #[cfg(target_os = "linux")]
 #[test]
 fn install_flushes_the_tree_before_the_commit_rename_and_versions_after() {
-    let have_strace = Command::new("strace")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !have_strace {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "strace is required in CI (.ci/run installs it)"
-        );
-        eprintln!("skipped: strace is not installed");
+    use crate::support::durability::{assert_flushed_before_published, have_strace, trace_flushes};
+    if !have_strace() {
         return;
     }
     let m = MirrorBuilder::new().sdks(&["1.22.6"]).build();
     let s = serve(&m);
     let g = world(&s);
     let trace = g.root().join("strace.txt");
-    let mut args: Vec<String> = [
-        "-f",
-        "-qq",
-        "-y",
-        "-e",
-        "trace=syncfs,fsync,rename,renameat,renameat2",
-        "-o",
-    ]
-    .map(String::from)
-    .to_vec();
-    args.push(trace.display().to_string());
-    args.push(crate::support::cli::gvr_bin().to_string());
-    args.extend(["install", "1.22.6"].map(String::from));
-    let r = g.run_program("strace", &args);
+    let r = trace_flushes(&g, &trace, &["install", "1.22.6"]);
     assert_eq!(r.code, 0, "{r:?}");
     assert_installed(&g, "1.22.6");
-    let text = std::fs::read_to_string(&trace).unwrap();
-    let lines: Vec<&str> = text.lines().collect();
-    let dest = g.version_dir("1.22.6").display().to_string();
-    let commit = lines
-        .iter()
-        .position(|l| l.contains("rename") && l.contains(&format!("\"{dest}\"")))
-        .unwrap_or_else(|| panic!("no rename into {dest} in the trace:\n{text}"));
-    let flushed = lines[..commit].iter().any(|l| {
-        (l.contains("syncfs(") || (l.contains("fsync(") && l.contains("VERSION>")))
-            && l.trim_end().ends_with("= 0")
-    });
-    assert!(
-        flushed,
-        "nothing flushed the stage before the commit rename:\n{text}"
-    );
-    let versions = g.versions_dir().display().to_string();
-    let synced = lines[commit..]
-        .iter()
-        .any(|l| l.contains("fsync(") && l.contains(&format!("<{versions}>")));
-    assert!(
-        synced,
-        "versions/ not fsync'd after the commit rename:\n{text}"
-    );
+    assert_flushed_before_published(&trace, &g.version_dir("1.22.6"), "VERSION>");
 }

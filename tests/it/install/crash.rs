@@ -2,6 +2,8 @@
 //! keeping the archive in the download cache is never what fails an install.
 
 use super::*;
+#[cfg(target_os = "linux")]
+use crate::support::durability::have_strace;
 
 /// Every moment a reinstall can die at leaves a complete version: killed (SIGKILL, by
 /// strace's fault injection) at the Nth rename of `install --force` for every N, the
@@ -83,22 +85,6 @@ fn force_reinstall_killed_at_random_moments_keeps_a_complete_version() {
     }
     g.run(["install", "--force", "1.22.6"]).ok();
     assert_tmp_clean(&g);
-}
-
-#[cfg(target_os = "linux")]
-fn have_strace() -> bool {
-    let ok = Command::new("strace")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "strace is required in CI (.ci/run installs it)"
-        );
-        eprintln!("skipped: strace is not installed");
-    }
-    ok
 }
 
 /// `downloads/` unable to take the file (something in the way, unwritable) or on another

@@ -2,6 +2,8 @@
 //! distributions, loopback servers and a hermetic way to run the built binaries.
 
 pub mod cli;
+#[cfg(target_os = "linux")]
+pub mod durability;
 pub mod fixtures;
 pub mod sdk;
 pub mod server;
