@@ -8,6 +8,7 @@ use super::Ctx;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
+    /// The shell to print the completion script for
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
 }

@@ -27,6 +27,7 @@ enum Sub {
     },
     /// Remove gvr's links from ~/sdk (all of them by default); other entries stay
     Unlink {
+        /// Versions whose links to remove, e.g. 1.22.6
         #[arg(value_name = "VERSION")]
         versions: Vec<GoVersion>,
     },
