@@ -243,29 +243,40 @@ fn user_dir(
     }
 }
 
-/// The real filesystem with an environment given by the test.
-#[cfg(test)]
+/// The real filesystem with exactly the environment variables given and a fixed
+/// current directory: the world a test (or doctor's fixtures) describes.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct TestEnv(pub std::collections::HashMap<String, OsString>);
+pub struct VarsProcess {
+    pub vars: std::collections::HashMap<String, OsString>,
+    /// The directory `current_dir` reports.
+    pub cwd: PathBuf,
+}
 
-#[cfg(test)]
-impl TestEnv {
-    pub(crate) fn of(vars: &[(&str, &str)]) -> TestEnv {
-        TestEnv(
-            vars.iter()
+impl VarsProcess {
+    /// `vars`, with the current directory `cwd`.
+    pub fn new(vars: &[(&str, &str)], cwd: impl Into<PathBuf>) -> VarsProcess {
+        VarsProcess {
+            vars: vars
+                .iter()
                 .map(|(k, v)| (k.to_string(), OsString::from(v)))
                 .collect(),
-        )
+            cwd: cwd.into(),
+        }
+    }
+
+    /// `vars`, in this process's current directory.
+    #[cfg(test)]
+    pub(crate) fn of(vars: &[(&str, &str)]) -> VarsProcess {
+        VarsProcess::new(vars, OsProcess.current_dir().unwrap())
     }
 }
 
-#[cfg(test)]
-impl Process for TestEnv {
+impl Process for VarsProcess {
     fn var_os(&self, name: &str) -> Option<OsString> {
-        self.0.get(name).cloned()
+        self.vars.get(name).cloned()
     }
     fn current_dir(&self) -> io::Result<PathBuf> {
-        OsProcess.current_dir()
+        Ok(self.cwd.clone())
     }
     fn metadata(&self, path: &Path) -> io::Result<Metadata> {
         OsProcess.metadata(path)
@@ -280,6 +291,10 @@ impl Process for TestEnv {
         OsProcess.canonicalize(path)
     }
 }
+
+/// Unit tests' short name for it.
+#[cfg(test)]
+pub(crate) type TestEnv = VarsProcess;
 
 #[cfg(test)]
 mod tests {

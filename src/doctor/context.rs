@@ -2,13 +2,11 @@
 //! and files, all through the core's process context ([`Process`]), so tests give the
 //! checks exactly the world they describe.
 
-use std::collections::HashMap;
 use std::ffi::OsString;
-use std::fs::Metadata;
-use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::home::GvrHome;
+pub use crate::process::VarsProcess;
 use crate::process::{OsProcess, Process};
 
 /// The process as the checks see it: the context, gvr's home and the directory.
@@ -76,35 +74,6 @@ impl<'p> Probe<'p> {
     }
 }
 
-/// The real filesystem with exactly the environment variables given (tests, tools).
-#[derive(Debug, Clone, Default)]
-pub struct VarsProcess {
-    pub vars: HashMap<String, OsString>,
-    /// The directory `current_dir` reports.
-    pub cwd: PathBuf,
-}
-
-impl Process for VarsProcess {
-    fn var_os(&self, name: &str) -> Option<OsString> {
-        self.vars.get(name).cloned()
-    }
-    fn current_dir(&self) -> io::Result<PathBuf> {
-        Ok(self.cwd.clone())
-    }
-    fn metadata(&self, path: &Path) -> io::Result<Metadata> {
-        OsProcess.metadata(path)
-    }
-    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        OsProcess.read(path)
-    }
-    fn read_dir(&self, path: &Path) -> io::Result<Vec<OsString>> {
-        OsProcess.read_dir(path)
-    }
-    fn canonicalize(&self, path: &Path) -> io::Result<PathBuf> {
-        OsProcess.canonicalize(path)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,13 +81,7 @@ mod tests {
     #[test]
     #[cfg(target_os = "linux")]
     fn cache_dir_as_go_finds_it() {
-        let with = |vars: &[(&str, &str)]| VarsProcess {
-            vars: vars
-                .iter()
-                .map(|(k, v)| (k.to_string(), OsString::from(v)))
-                .collect(),
-            cwd: "/".into(),
-        };
+        let with = |vars: &[(&str, &str)]| VarsProcess::new(vars, "/");
         let dir =
             |p: &VarsProcess| Probe::new(p, GvrHome::at("/g", "/c"), "/".into()).user_cache_dir();
         assert_eq!(

@@ -44,7 +44,7 @@ impl World {
         p
     }
     fn set(&mut self, k: &str, v: impl Into<OsString>) {
-        self.env.0.insert(k.to_string(), v.into());
+        self.env.vars.insert(k.to_string(), v.into());
     }
     fn here(&self, rel: &str) -> Here<'_> {
         Here::new(&self.env, self.dir(rel)).unwrap()

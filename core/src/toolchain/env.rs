@@ -165,11 +165,17 @@ mod tests {
             .map(|(k, v)| (k.to_string(), OsString::from(v)))
             .collect();
         user.entry("GOENV".into()).or_insert_with(|| "off".into());
-        f.tc.env(&f.ws, &TestEnv(user))
-            .unwrap()
-            .into_iter()
-            .map(|v| (v.name, v.value))
-            .collect()
+        f.tc.env(
+            &f.ws,
+            &TestEnv {
+                vars: user,
+                ..TestEnv::of(&[])
+            },
+        )
+        .unwrap()
+        .into_iter()
+        .map(|v| (v.name, v.value))
+        .collect()
     }
 
     fn set(s: impl AsRef<OsStr>) -> EnvValue {
@@ -281,11 +287,17 @@ mod tests {
         q.gowork = None;
         q.cache_policy = CachePolicy::Shared;
         let inner = |outer: &HashMap<String, OsString>| -> HashMap<&'static str, EnvVar> {
-            f.tc.env(&q, &TestEnv(outer.clone()))
-                .unwrap()
-                .into_iter()
-                .map(|v| (v.name, v))
-                .collect()
+            f.tc.env(
+                &q,
+                &TestEnv {
+                    vars: outer.clone(),
+                    ..TestEnv::of(&[])
+                },
+            )
+            .unwrap()
+            .into_iter()
+            .map(|v| (v.name, v))
+            .collect()
         };
         let e = inner(&outer);
         assert_eq!(e["GOWORK"].value, EnvValue::Unset);
