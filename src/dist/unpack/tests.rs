@@ -1,7 +1,6 @@
 //! Unit tests of unpacking: formats, modes, refusals.
 
 use super::*;
-use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 
 /// One entry of a test archive.
@@ -14,87 +13,32 @@ enum E<'a> {
     Fifo(&'a str),
 }
 
-/// Builds a tar.gz writing names as raw bytes, so malicious names survive (the tar
-/// crate's own setters refuse them).
+// The integration tests' archive builders, shared rather than written twice.
+#[allow(dead_code)]
+#[path = "../../../tests/it/support/archive.rs"]
+mod archive;
+
+fn raw(entries: &[E]) -> Vec<archive::RawEntry> {
+    use archive::RawEntry;
+    entries
+        .iter()
+        .map(|e| match *e {
+            E::File(n, d, m) => RawEntry::file(n, m, d),
+            E::Dir(n) => RawEntry::dir(n),
+            E::Symlink(n, t) => RawEntry::symlink(n, t),
+            E::Hardlink(n, t) => RawEntry::hardlink(n, t),
+            E::Device(n) => RawEntry::char_device(n),
+            E::Fifo(n) => RawEntry::fifo(n),
+        })
+        .collect()
+}
+
 fn tar_gz(entries: &[E]) -> Vec<u8> {
-    let mut b = tar::Builder::new(Vec::new());
-    for e in entries {
-        let mut h = tar::Header::new_gnu();
-        let (name, kind, data, mode, link): (&str, tar::EntryType, &[u8], u32, Option<&str>) =
-            match e {
-                E::File(n, d, m) => (n, tar::EntryType::Regular, d, *m, None),
-                E::Dir(n) => (n, tar::EntryType::Directory, b"", 0o755, None),
-                E::Symlink(n, t) => (n, tar::EntryType::Symlink, b"", 0o777, Some(t)),
-                E::Hardlink(n, t) => (n, tar::EntryType::Link, b"", 0o644, Some(t)),
-                E::Device(n) => (n, tar::EntryType::Char, b"", 0o644, None),
-                E::Fifo(n) => (n, tar::EntryType::Fifo, b"", 0o644, None),
-            };
-        let raw = &mut h.as_old_mut().name;
-        raw[..name.len()].copy_from_slice(name.as_bytes());
-        if let Some(l) = link {
-            let raw = &mut h.as_old_mut().linkname;
-            raw[..l.len()].copy_from_slice(l.as_bytes());
-        }
-        h.set_entry_type(kind);
-        h.set_mode(mode);
-        h.set_size(data.len() as u64);
-        h.set_cksum();
-        b.append(&h, data).unwrap();
-    }
-    let tar = b.into_inner().unwrap();
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    gz.write_all(&tar).unwrap();
-    gz.finish().unwrap()
+    archive::tar_gz(&raw(entries))
 }
 
-/// Builds a zip; device and fifo entries get their type bits patched into the
-/// central directory afterwards, because the zip writer only stores permissions.
 fn zip_file(entries: &[E]) -> Vec<u8> {
-    use zip::write::SimpleFileOptions;
-    let mut w = zip::ZipWriter::new(io::Cursor::new(Vec::new()));
-    let mut patches = Vec::new();
-    for e in entries {
-        match e {
-            E::File(n, d, m) => {
-                w.start_file(*n, SimpleFileOptions::default().unix_permissions(*m))
-                    .unwrap();
-                w.write_all(d).unwrap();
-            }
-            E::Dir(n) => w.add_directory(*n, SimpleFileOptions::default()).unwrap(),
-            E::Symlink(n, t) => w.add_symlink(*n, *t, SimpleFileOptions::default()).unwrap(),
-            E::Hardlink(..) => unreachable!("zip has no hard links"),
-            E::Device(n) | E::Fifo(n) => {
-                w.start_file(*n, SimpleFileOptions::default()).unwrap();
-                let kind = if matches!(e, E::Device(_)) {
-                    0o020644u32
-                } else {
-                    0o010644
-                };
-                patches.push((n.to_string(), kind));
-            }
-        }
-    }
-    let mut bytes = w.finish().unwrap().into_inner();
-    for (name, mode) in patches {
-        patch_zip_mode(&mut bytes, &name, mode);
-    }
-    bytes
-}
-
-fn patch_zip_mode(bytes: &mut [u8], name: &str, mode: u32) {
-    let mut i = 0;
-    while i + 46 <= bytes.len() {
-        if bytes[i..i + 4] == *b"PK\x01\x02" {
-            let n = u16::from_le_bytes([bytes[i + 28], bytes[i + 29]]) as usize;
-            if &bytes[i + 46..i + 46 + n] == name.as_bytes() {
-                bytes[i + 5] = 3; // made by Unix
-                bytes[i + 38..i + 42].copy_from_slice(&(mode << 16).to_le_bytes());
-                return;
-            }
-        }
-        i += 1;
-    }
-    panic!("{name} not in central directory");
+    archive::zip(&raw(entries))
 }
 
 fn unpack_tar(entries: &[E]) -> (tempfile::TempDir, Result<UnpackStats, UnpackError>) {
