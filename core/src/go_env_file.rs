@@ -42,18 +42,14 @@ pub fn go_user_config_dir(p: &dyn Process) -> Option<PathBuf> {
     }
 }
 
-/// `KEY=VALUE` lines as the go command reads its env files: blank and `#` lines
-/// skipped, key and value trimmed.
+/// `KEY=VALUE` lines exactly as the go command reads its env files: only lines that
+/// start with `A`-`Z` and have an `=` count (comments and anything else are skipped),
+/// and nothing is trimmed.
 pub fn parse(text: &str) -> Vec<(String, String)> {
-    text.lines()
-        .filter_map(|l| {
-            let l = l.trim();
-            if l.is_empty() || l.starts_with('#') {
-                return None;
-            }
-            let (k, v) = l.split_once('=')?;
-            Some((k.trim().to_string(), v.trim().to_string()))
-        })
+    text.split('\n')
+        .filter(|l| l.starts_with(|c: char| c.is_ascii_uppercase()))
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
 }
 
@@ -262,5 +258,17 @@ mod tests {
         assert_eq!(v.value, "auto");
         assert_eq!(v.source, Source::GoRootEnv(goroot.join("go.env")));
         assert_eq!(env.user_value(&p, "GOTOOLCHAIN"), None);
+    }
+
+    #[test]
+    fn lines_are_read_exactly_as_go_reads_them() {
+        // cmd/go's readEnvFile: a line counts only when it starts with A-Z and has an
+        // `=`; nothing is trimmed, so a padded key is another key, and the last line
+        // for a key wins.
+        let vars =
+            parse("# c\n GOWORK=/indented\nGOPROXY = spaced\nGOFLAGS=-x \nGOWORK=/a\nGOWORK=/b\n");
+        assert_eq!(lookup(&vars, "GOWORK"), Some("/b"));
+        assert_eq!(lookup(&vars, "GOPROXY"), None);
+        assert_eq!(lookup(&vars, "GOFLAGS"), Some("-x "));
     }
 }
