@@ -1,12 +1,15 @@
 //! Release distribution: the release index, where releases come from, fetching over
 //! HTTP with retries and resume, safe unpacking, and the locked, atomic install.
 
+pub mod dirhash;
+pub mod distpack;
 mod durable;
 pub mod fetch;
 pub mod index;
 pub mod install;
 pub mod receipt;
 pub mod source;
+pub mod sumdb;
 pub mod unpack;
 
 pub use index::{Artifact, Index, Platform, Release};
