@@ -5,6 +5,7 @@ pub mod dirhash;
 pub mod distpack;
 mod durable;
 pub mod fetch;
+pub mod goproxy;
 pub mod index;
 pub mod install;
 pub mod receipt;
