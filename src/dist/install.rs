@@ -14,15 +14,18 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use super::archive_check::check_archive;
 use super::durable;
 use super::fetch::FetchError;
 use super::receipt::{ChecksumSource, Receipt};
 use super::source::{Source, SourceError};
+use super::trust::{Anchor, Trust, TrustError};
 use super::unpack::{self, UnpackError};
 use crate::fsutil::{clean_staging, remove_dir_via_staging, FileLock, Staging};
 use crate::home::GvrHome;
 use crate::report::Reporter;
 use crate::version::GoVersion;
+use std::sync::Arc;
 
 mod stream;
 mod tee;
@@ -33,8 +36,11 @@ use stream::fetch_verified;
 pub struct InstallOptions {
     /// Reinstall even if the version is already there.
     pub force: bool,
-    /// Install an archive nothing can vouch for (no sha256 in an index or sidecar).
+    /// Install an archive nothing can vouch for (no sha256 in an index or sidecar, or
+    /// a toolchain module the checksum database cannot vouch for).
     pub allow_unverified: bool,
+    /// The checksum database settings; `None`: archives keep only their sha256 check.
+    pub trust: Option<Arc<Trust>>,
 }
 
 #[derive(Debug, Clone)]
@@ -51,6 +57,14 @@ pub struct InstallOutcome {
     pub url: Option<String>,
     /// The archive came from `downloads/<sha256>`, not the network.
     pub from_download_cache: bool,
+    /// What vouched for it (`None` when already installed).
+    pub anchor: Option<Anchor>,
+    /// Where it came from, for people: `go.dev`, `the mirror …`, `the GOPROXY …`.
+    pub source: Option<String>,
+    /// It is the toolchain module (no api/, doc/, misc/, test/).
+    pub toolchain_module: bool,
+    /// Things the user should know (a database that could not be reached).
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -86,6 +100,17 @@ pub enum InstallError {
     PermissionDenied { path: PathBuf },
     #[error("{}: {source}", path.display())]
     Io { path: PathBuf, source: io::Error },
+    #[error(transparent)]
+    Trust(#[from] TrustError),
+    #[error("the checksum database cannot be reached ({why}) and GVR_SUMDB=require; nothing was installed. Check the network or GOPROXY/GOSUMDB, or unset GVR_SUMDB to fall back to {fallback}")]
+    SumdbRequired { why: String, fallback: String },
+    #[error("hashing the unpacked go{version}: {source}")]
+    TreeHash {
+        version: GoVersion,
+        source: super::distpack::TreeHashError,
+    },
+    #[error(transparent)]
+    Module(#[from] super::install_module::ModuleError),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -97,10 +122,10 @@ pub enum UninstallError {
 }
 
 /// The [`Staging`] kind of SDK installs and removals in `tmp/`.
-const STAGE_KIND: &str = "go";
+pub(super) const STAGE_KIND: &str = "go";
 
 /// Maps an I/O error at `path` to the error users can act on.
-fn io_error(path: &Path, e: io::Error) -> InstallError {
+pub(super) fn io_error(path: &Path, e: io::Error) -> InstallError {
     const ENOSPC: i32 = 28;
     const EDQUOT: i32 = 122;
     let path = path.to_path_buf();
@@ -148,6 +173,10 @@ pub fn install(
         sha256: None,
         url: None,
         from_download_cache: false,
+        anchor: None,
+        source: None,
+        toolchain_module: false,
+        warnings: Vec::new(),
     };
     if !opts.force && dest.is_dir() {
         // A kill between the commit rename and the stage's cleanup left only debris in
@@ -188,6 +217,7 @@ pub fn install(
     reporter.start("checking VERSION", None);
     unpack::check_version_file(&stage.dir, version).map_err(|e| unpack_error(&url, e))?;
     reporter.finish();
+    let checked = check_archive(home, source, &located, &stage.dir, opts, reporter)?;
     if !fetched.from_cache {
         // Keep the archive, named by its digest, for reinstalls and offline use; a cache
         // that cannot take it costs a download later, never this install.
@@ -207,6 +237,10 @@ pub fn install(
         checksum_source: located.checksum.kind().to_string(),
         checksum_url: located.checksum.url().map(str::to_string),
         size: fetched.size,
+        source: Some(source.name()),
+        anchor: Some(checked.anchor.kind().to_string()),
+        module_h1: checked.module_h1.clone(),
+        toolchain_module: checked.toolchain_module,
         installed_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
         gvr_version: crate::GVR_VERSION.to_string(),
     };
@@ -230,6 +264,10 @@ pub fn install(
         sha256: Some(fetched.sha256),
         url: Some(url),
         from_download_cache: fetched.from_cache,
+        anchor: Some(checked.anchor),
+        source: Some(source.name()),
+        toolchain_module: checked.toolchain_module,
+        warnings: checked.warnings,
     })
 }
 
@@ -297,15 +335,15 @@ pub fn uninstall(
 /// One operation's scratch space under `tmp/`, named by the shared [`Staging`] rule:
 /// `<name>.stage` (the tree being built), `<name>.partial` (the archive being
 /// downloaded), `<name>.trash` (what is being deleted). Dropping it deletes it all.
-struct Stage {
-    dir: PathBuf,
-    partial: PathBuf,
+pub(super) struct Stage {
+    pub(super) dir: PathBuf,
+    pub(super) partial: PathBuf,
     trash: PathBuf,
     _staging: Staging,
 }
 
 impl Stage {
-    fn new(home: &GvrHome) -> Result<Stage, InstallError> {
+    pub(super) fn new(home: &GvrHome) -> Result<Stage, InstallError> {
         let tmp = home.tmp_dir();
         let staging = Staging::new(&tmp, STAGE_KIND).map_err(|e| io_error(&tmp, e))?;
         let stage = Stage {
@@ -330,7 +368,7 @@ impl Stage {
     /// The tree is on disk before it becomes visible and the rename before this
     /// returns, so neither power loss nor kill -9 leaves a version that looks
     /// installed with files missing, nor removes the old one before the new is in.
-    fn commit(&self, home: &GvrHome, dest: &Path) -> Result<(), InstallError> {
+    pub(super) fn commit(&self, home: &GvrHome, dest: &Path) -> Result<(), InstallError> {
         let versions = home.versions_dir();
         fs::create_dir_all(&versions).map_err(|e| io_error(&versions, e))?;
         durable::publish_dir(&self.dir, dest, &self.trash).map_err(|e| io_error(dest, e))

@@ -1,12 +1,19 @@
 //! Release distribution: the release index, where releases come from, fetching over
 //! HTTP with retries and resume, safe unpacking, and the locked, atomic install.
 
+mod archive_check;
+pub mod dirhash;
+pub mod distpack;
 pub(crate) mod durable;
 pub mod fetch;
+pub mod goproxy;
 pub mod index;
 pub mod install;
+pub mod install_module;
 pub mod receipt;
 pub mod source;
+pub mod sumdb;
+pub mod trust;
 pub mod unpack;
 
 pub use index::{Artifact, Index, Platform, Release};

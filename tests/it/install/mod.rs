@@ -19,6 +19,7 @@ mod cache;
 mod casefold;
 mod concurrency;
 mod crash;
+mod goproxy;
 mod https;
 mod index_names;
 mod list;

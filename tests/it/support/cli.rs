@@ -275,7 +275,12 @@ impl Gvr {
             _tmp: tmp,
             root,
             path: "/usr/bin:/bin".into(),
-            env: vec![("GVR_RETRY_BASE_MS".into(), "10".into())],
+            // Synthetic SDKs are not Go's releases: gvr leaves the checksum database
+            // alone unless a test unsets this and points GOSUMDB at a test one.
+            env: vec![
+                ("GVR_RETRY_BASE_MS".into(), "10".into()),
+                ("GVR_SUMDB".into(), "off".into()),
+            ],
         }
     }
 

@@ -6,5 +6,7 @@ pub mod cli;
 #[cfg(target_os = "linux")]
 pub mod durability;
 pub mod fixtures;
+pub mod goproxy;
 pub mod sdk;
 pub mod server;
+pub mod sumdb_log;
