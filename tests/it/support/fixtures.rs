@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 use tempfile::TempDir;
 
-pub use super::archive::{tar_gz, zip, RawEntry};
+pub use super::archive::{tar_gz, zip, EntryKind, RawEntry};
 use super::sdk;
 
 /// Go's name for the OS these tests run on.
