@@ -41,6 +41,7 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<ExitCode> {
             let opts = gvr::dist::InstallOptions {
                 force: false,
                 allow_unverified: false,
+                trust: None,
             };
             if !super::install::install_specs(ctx, std::slice::from_ref(spec), &opts)? {
                 bail!("{AUTO_INSTALL_VAR}: Go {spec} could not be installed (see above)");

@@ -3,12 +3,17 @@
 
 use std::process::ExitCode;
 
+use std::sync::Arc;
+
+use gvr::dist::goproxy::GoProxy;
+use gvr::dist::install_module::install_from_proxy;
+use gvr::dist::trust::{Anchor, Trust};
 use gvr::dist::{self, fetch::FetchConfig, InstallOptions, Source};
 use gvr::select::{select, Here, Selected};
 use gvr::VersionSpec;
 
 use super::progress::Progress;
-use super::Ctx;
+use super::{Ctx, SourceKind};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -19,7 +24,9 @@ pub struct Args {
     /// Reinstall even if the version is already installed
     #[arg(long)]
     pub force: bool,
-    /// Install an archive that has no sha256 in the index and no sidecar (recorded as unverified)
+    /// Install what nothing vouches for: an archive with no sha256 in the index and no
+    /// sidecar, or a GOPROXY module with the checksum database off (GOSUMDB=off,
+    /// GONOSUMDB) or unreachable (recorded as unverified)
     #[arg(long)]
     pub allow_unverified: bool,
 }
@@ -28,6 +35,7 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<ExitCode> {
     let opts = InstallOptions {
         force: args.force,
         allow_unverified: args.allow_unverified,
+        trust: None,
     };
     let specs = if args.specs.is_empty() {
         match selected_here(ctx)? {
@@ -73,6 +81,55 @@ fn selected_here(ctx: &Ctx) -> anyhow::Result<Option<VersionSpec>> {
     }
 }
 
+/// Where this command installs from.
+pub enum Origin<'h> {
+    Archives(Source),
+    Proxy(GoProxy<'h>),
+}
+
+/// Picks the source: `--source`, else the mirror when given, else go.dev — or the
+/// GOPROXY when go.dev's name does not resolve (no network round of retries first).
+pub fn choose_origin<'h>(
+    ctx: &Ctx,
+    trust: &Trust,
+    http: &'h dyn gvr::dist::goproxy::Http,
+) -> anyhow::Result<Origin<'h>> {
+    let fetch = FetchConfig::from_env(ctx.global.offline);
+    let mirror = ctx.global.mirror.as_deref();
+    let proxy = || -> anyhow::Result<Origin<'h>> {
+        Ok(Origin::Proxy(GoProxy::from_env(&trust.env, http)?))
+    };
+    match ctx.global.source {
+        SourceKind::Goproxy => proxy(),
+        SourceKind::GoDev => Ok(Origin::Archives(Source::new(None, fetch)?)),
+        SourceKind::Mirror if mirror.is_none() => {
+            anyhow::bail!("--source mirror needs --mirror URL|PATH (or GVR_MIRROR)")
+        }
+        SourceKind::Mirror => Ok(Origin::Archives(Source::new(mirror, fetch)?)),
+        SourceKind::Auto if mirror.is_some() => Ok(Origin::Archives(Source::new(mirror, fetch)?)),
+        SourceKind::Auto => {
+            if !ctx.global.offline && !go_dev_resolves() {
+                let p = GoProxy::from_env(&trust.env, http)?;
+                ctx.out.status(format!(
+                    "go.dev cannot be resolved; installing from the GOPROXY ({})",
+                    p.setting()
+                ));
+                return Ok(Origin::Proxy(p));
+            }
+            Ok(Origin::Archives(Source::new(None, fetch)?))
+        }
+    }
+}
+
+/// Whether go.dev's name resolves: a DNS failure means go.dev is unreachable from here
+/// (a network that blocks it, or none), so there is no point in retrying it.
+fn go_dev_resolves() -> bool {
+    use std::net::ToSocketAddrs;
+    ("go.dev", 443)
+        .to_socket_addrs()
+        .is_ok_and(|mut a| a.next().is_some())
+}
+
 /// Installs each spec from the configured source and refreshes the shims when anything
 /// new landed. Failures are printed as they happen; returns whether all succeeded.
 pub fn install_specs(
@@ -80,15 +137,24 @@ pub fn install_specs(
     specs: &[VersionSpec],
     opts: &InstallOptions,
 ) -> anyhow::Result<bool> {
-    let source = Source::new(
-        ctx.global.mirror.as_deref(),
-        FetchConfig::from_env(ctx.global.offline),
-    )?;
+    let trust = Arc::new(Trust::from_env(FetchConfig::from_env(ctx.global.offline))?);
+    let opts = &InstallOptions {
+        trust: Some(trust.clone()),
+        ..opts.clone()
+    };
+    let http = trust.http();
+    let origin = choose_origin(ctx, &trust, &http)?;
     let reporter = Progress::new(ctx.global.quiet, ctx.global.verbose);
     let mut failed = false;
     let mut installed_any = false;
     for spec in specs {
-        let result = match source.resolve(&ctx.home, spec, &reporter) {
+        let resolved: anyhow::Result<_> = match &origin {
+            Origin::Archives(source) => source
+                .resolve(&ctx.home, spec, &reporter)
+                .map_err(Into::into),
+            Origin::Proxy(proxy) => proxy.resolve(spec, &reporter).map_err(Into::into),
+        };
+        let result: anyhow::Result<_> = match resolved {
             Ok(v) => {
                 if let VersionSpec::Exact(typed) = spec {
                     if typed.as_str() != v.as_str() {
@@ -96,9 +162,17 @@ pub fn install_specs(
                             .status(format!("go{typed} was released as go{v}; installing go{v}"));
                     }
                 }
-                dist::install(&ctx.home, &source, &v, opts, &reporter)
+                match &origin {
+                    Origin::Archives(source) => {
+                        dist::install(&ctx.home, source, &v, opts, &reporter)
+                    }
+                    Origin::Proxy(proxy) => {
+                        install_from_proxy(&ctx.home, proxy, &v, opts, &reporter)
+                    }
+                }
+                .map_err(Into::into)
             }
-            Err(e) => Err(e.into()),
+            Err(e) => Err(e),
         };
         match result {
             Ok(out) if out.already_installed => {
@@ -110,30 +184,45 @@ pub fn install_specs(
             }
             Ok(out) => {
                 installed_any = true;
+                for w in &out.warnings {
+                    ctx.out.warn(w);
+                }
+                if let Some(source) = &out.source {
+                    ctx.out.verbose(format!("source {source}"));
+                }
                 if let (Some(url), Some(sha)) = (&out.url, &out.sha256) {
                     ctx.out.verbose(format!("archive {url}\nsha256 {sha}"));
                 }
-                let how = out
-                    .checksum
+                if let Some(anchor) = &out.anchor {
+                    ctx.out.verbose(format!("anchor {}", anchor.kind()));
+                }
+                let mut how: Vec<String> = Vec::new();
+                if let Some(c) = &out.checksum {
+                    how.push(c.describe());
+                }
+                if let Some(a) = out
+                    .anchor
                     .as_ref()
-                    .map(|c| c.describe())
-                    .unwrap_or_default();
-                let cached = if out.from_download_cache {
-                    ", from the download cache"
-                } else {
-                    ""
-                };
+                    .filter(|a| matches!(a, Anchor::Sumdb { .. }) || out.checksum.is_none())
+                {
+                    how.push(a.describe());
+                }
+                if out.toolchain_module {
+                    how.push("the toolchain module: no api/, doc/, misc/, test/".into());
+                }
+                if out.from_download_cache {
+                    how.push("from the download cache".into());
+                }
                 ctx.out.status(format!(
-                    "installed go{} to {} ({how}{cached})",
+                    "installed go{} to {} ({})",
                     out.version,
-                    out.path.display()
+                    out.path.display(),
+                    how.join("; ")
                 ));
             }
             Err(e) => {
                 failed = true;
-                super::output::print_error(
-                    &anyhow::Error::new(e).context(format!("cannot install {spec}")),
-                );
+                super::output::print_error(&e.context(format!("cannot install {spec}")));
             }
         }
     }

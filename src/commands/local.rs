@@ -106,6 +106,7 @@ pub fn resolve_or_install(
             let opts = gvr::dist::InstallOptions {
                 force: false,
                 allow_unverified: false,
+                trust: None,
             };
             if !super::install::install_specs(ctx, std::slice::from_ref(spec), &opts)? {
                 bail!("Go {spec} was not pinned because it could not be installed");

@@ -32,6 +32,11 @@ pub struct GlobalArgs {
     /// URL or a directory
     #[arg(long, global = true, env = "GVR_MIRROR", value_name = "URL|PATH")]
     pub mirror: Option<String>,
+    /// Where releases come from: auto (go.dev, or the mirror when one is given; the
+    /// GOPROXY when go.dev cannot be resolved), go.dev, mirror, or goproxy (the toolchain
+    /// module from GOPROXY, verified against GOSUMDB)
+    #[arg(long, global = true, env = "GVR_SOURCE", value_enum, default_value_t = SourceKind::Auto, hide_default_value = true)]
+    pub source: SourceKind,
     /// Never touch the network: use the cached index and downloads only
     #[arg(long, global = true, env = "GVR_OFFLINE", value_parser = clap::builder::BoolishValueParser::new(), action = clap::ArgAction::SetTrue)]
     pub offline: bool,
@@ -41,6 +46,16 @@ pub struct GlobalArgs {
     /// Say more about what happens (URLs, checksums, paths)
     #[arg(long, short, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+}
+
+/// `--source` / `GVR_SOURCE`.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    Auto,
+    #[value(name = "go.dev")]
+    GoDev,
+    Mirror,
+    Goproxy,
 }
 
 /// What every command needs: where gvr lives and how to talk to the user.

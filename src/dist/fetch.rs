@@ -186,6 +186,13 @@ impl Fetcher {
             .timeout_recv_response(Some(cfg.read_timeout))
             .timeout_per_read(Some(cfg.read_timeout))
             .user_agent(format!("gvr/{}", crate::GVR_VERSION))
+            // The system's trust store, as the go command uses: corporate and
+            // intercepting proxies install their CA there, not in a bundled list.
+            .tls_config(
+                ureq::tls::TlsConfig::builder()
+                    .root_certs(ureq::tls::RootCerts::PlatformVerifier)
+                    .build(),
+            )
             .build();
         Fetcher {
             agent: config.new_agent(),

@@ -21,11 +21,13 @@ use super::durable;
 use super::fetch::{self, FetchError};
 use super::receipt::{ChecksumSource, Receipt};
 use super::source::{ArchiveLocation, Located, Source, SourceError};
+use super::trust::{self, Anchor, Checked, Trust, TrustError};
 use super::unpack::{self, Format, UnpackError, UnpackStats};
 use crate::fsutil::{clean_staging, remove_dir_via_staging, FileLock, Staging};
 use crate::home::GvrHome;
 use crate::report::Reporter;
 use crate::version::GoVersion;
+use std::sync::Arc;
 
 /// Chunks in flight between the download and the unpack thread (× [`fetch::CHUNK`]):
 /// enough to ride out jitter, small enough to keep memory flat.
@@ -35,8 +37,11 @@ const CHANNEL_DEPTH: usize = 16;
 pub struct InstallOptions {
     /// Reinstall even if the version is already there.
     pub force: bool,
-    /// Install an archive nothing can vouch for (no sha256 in an index or sidecar).
+    /// Install an archive nothing can vouch for (no sha256 in an index or sidecar, or
+    /// a toolchain module the checksum database cannot vouch for).
     pub allow_unverified: bool,
+    /// The checksum database settings; `None`: archives keep only their sha256 check.
+    pub trust: Option<Arc<Trust>>,
 }
 
 #[derive(Debug, Clone)]
@@ -53,6 +58,14 @@ pub struct InstallOutcome {
     pub url: Option<String>,
     /// The archive came from `downloads/<sha256>`, not the network.
     pub from_download_cache: bool,
+    /// What vouched for it (`None` when already installed).
+    pub anchor: Option<Anchor>,
+    /// Where it came from, for people: `go.dev`, `the mirror …`, `the GOPROXY …`.
+    pub source: Option<String>,
+    /// It is the toolchain module (no api/, doc/, misc/, test/).
+    pub toolchain_module: bool,
+    /// Things the user should know (a database that could not be reached).
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -88,6 +101,17 @@ pub enum InstallError {
     PermissionDenied { path: PathBuf },
     #[error("{}: {source}", path.display())]
     Io { path: PathBuf, source: io::Error },
+    #[error(transparent)]
+    Trust(#[from] TrustError),
+    #[error("the checksum database cannot be reached ({why}) and GVR_SUMDB=require; nothing was installed. Check the network or GOPROXY/GOSUMDB, or unset GVR_SUMDB to fall back to {fallback}")]
+    SumdbRequired { why: String, fallback: String },
+    #[error("hashing the unpacked go{version}: {source}")]
+    TreeHash {
+        version: GoVersion,
+        source: super::distpack::TreeHashError,
+    },
+    #[error(transparent)]
+    Module(#[from] super::install_module::ModuleError),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -100,9 +124,9 @@ pub enum UninstallError {
 
 /// Maps an I/O error at `path` to the error users can act on.
 /// The [`Staging`] kind of SDK installs and removals in `tmp/`.
-const STAGE_KIND: &str = "go";
+pub(super) const STAGE_KIND: &str = "go";
 
-fn io_error(path: &Path, e: io::Error) -> InstallError {
+pub(super) fn io_error(path: &Path, e: io::Error) -> InstallError {
     const ENOSPC: i32 = 28;
     const EDQUOT: i32 = 122;
     let path = path.to_path_buf();
@@ -150,6 +174,10 @@ pub fn install(
         sha256: None,
         url: None,
         from_download_cache: false,
+        anchor: None,
+        source: None,
+        toolchain_module: false,
+        warnings: Vec::new(),
     };
     if !opts.force && dest.is_dir() {
         return Ok(already());
@@ -187,6 +215,7 @@ pub fn install(
     reporter.start("checking VERSION", None);
     unpack::check_version_file(&stage.dir, version).map_err(|e| unpack_error(&url, e))?;
     reporter.finish();
+    let checked = check_archive(home, source, &located, &stage.dir, opts, reporter)?;
     if !fetched.from_cache {
         // Keep the archive, named by its digest, for reinstalls and offline use.
         let keep = home.download_path(&fetched.sha256);
@@ -202,6 +231,10 @@ pub fn install(
         checksum_source: located.checksum.kind().to_string(),
         checksum_url: located.checksum.url().map(str::to_string),
         size: fetched.size,
+        source: Some(source.name()),
+        anchor: Some(checked.anchor.kind().to_string()),
+        module_h1: checked.module_h1.clone(),
+        toolchain_module: checked.toolchain_module,
         installed_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
         gvr_version: crate::GVR_VERSION.to_string(),
     };
@@ -223,7 +256,88 @@ pub fn install(
         sha256: Some(fetched.sha256),
         url: Some(url),
         from_download_cache: fetched.from_cache,
+        anchor: Some(checked.anchor),
+        source: Some(source.name()),
+        toolchain_module: checked.toolchain_module,
+        warnings: checked.warnings,
     })
+}
+
+/// How an unpacked archive was anchored.
+struct ArchiveCheck {
+    anchor: Anchor,
+    module_h1: Option<String>,
+    toolchain_module: bool,
+    warnings: Vec<String>,
+}
+
+/// For releases Go published as a toolchain module, hashes the unpacked archive's
+/// module-covered files and checks them against the checksum database, so no source
+/// can swap a release Go published. Older releases, an unreachable database (unless
+/// GVR_SUMDB=require) and GOSUMDB=off keep the sha256 anchor.
+fn check_archive(
+    home: &GvrHome,
+    source: &Source,
+    located: &Located,
+    dir: &Path,
+    opts: &InstallOptions,
+    reporter: &dyn Reporter,
+) -> Result<ArchiveCheck, InstallError> {
+    let version = &located.version;
+    let fallback = match &located.checksum {
+        ChecksumSource::Unverified => Anchor::Unverified,
+        ChecksumSource::Index { .. } => Anchor::GoDevIndex,
+        _ => Anchor::MirrorAsserted,
+    };
+    let mut warnings = Vec::new();
+    if fallback == Anchor::MirrorAsserted && source.is_plain_http() {
+        warnings.push(format!(
+            "{} vouches for its own archive over plain http; anyone on the path could have changed both",
+            source.name()
+        ));
+    }
+    let mut out = ArchiveCheck {
+        anchor: fallback.clone(),
+        module_h1: None,
+        toolchain_module: false,
+        warnings,
+    };
+    let (Some(trust), true) = (&opts.trust, trust::archive_checkable(version)) else {
+        return Ok(out);
+    };
+    let platform = source.platform();
+    let mv = super::distpack::module_version(version, platform);
+    reporter.start("hashing the module-covered files", None);
+    let tree = super::distpack::hash_tree(dir, &mv, &[".gvr"]).map_err(|source| {
+        InstallError::TreeHash {
+            version: version.clone(),
+            source,
+        }
+    })?;
+    reporter.finish();
+    out.module_h1 = Some(tree.h1.clone());
+    out.toolchain_module = !tree.has_full_tree;
+    let http = trust.http();
+    let proxy = super::goproxy::GoProxy::from_env(&trust.env, &http).map_err(TrustError::from)?;
+    let what = format!("{} from {}", located.filename, source.name());
+    match trust.check(home, &proxy, version, &tree.h1, &what, reporter)? {
+        Checked::Verified(anchor) => out.anchor = anchor,
+        Checked::Skipped(why) => out.warnings.push(format!(
+            "not checked against the checksum database ({why}); anchored by {}",
+            fallback.kind()
+        )),
+        Checked::Unreachable(why) if trust.require => {
+            return Err(InstallError::SumdbRequired {
+                why,
+                fallback: fallback.kind().to_string(),
+            })
+        }
+        Checked::Unreachable(why) => out.warnings.push(format!(
+            "the checksum database cannot be reached ({why}); go{version} is anchored by {} only (GVR_SUMDB=require makes this an error)",
+            fallback.kind()
+        )),
+    }
+    Ok(out)
 }
 
 /// Removes an installed version: renamed out of `versions/` first, so a half-deleted
@@ -545,15 +659,15 @@ impl Read for ChanReader {
 /// One operation's scratch space under `tmp/`, named by the shared [`Staging`] rule:
 /// `<name>.stage` (the tree being built), `<name>.partial` (the archive being
 /// downloaded), `<name>.trash` (what is being deleted). Dropping it deletes it all.
-struct Stage {
-    dir: PathBuf,
-    partial: PathBuf,
+pub(super) struct Stage {
+    pub(super) dir: PathBuf,
+    pub(super) partial: PathBuf,
     trash: PathBuf,
     _staging: Staging,
 }
 
 impl Stage {
-    fn new(home: &GvrHome) -> Result<Stage, InstallError> {
+    pub(super) fn new(home: &GvrHome) -> Result<Stage, InstallError> {
         let tmp = home.tmp_dir();
         let staging = Staging::new(&tmp, STAGE_KIND).map_err(|e| io_error(&tmp, e))?;
         let stage = Stage {
@@ -577,7 +691,7 @@ impl Stage {
     /// by first moving it to the trash). The tree is on disk before the rename and the
     /// rename is on disk before this returns, so power loss never leaves a version
     /// that looks installed with files missing.
-    fn commit(&self, home: &GvrHome, dest: &Path) -> Result<(), InstallError> {
+    pub(super) fn commit(&self, home: &GvrHome, dest: &Path) -> Result<(), InstallError> {
         let versions = home.versions_dir();
         fs::create_dir_all(&versions).map_err(|e| io_error(&versions, e))?;
         durable::sync_tree(&self.dir).map_err(|e| io_error(&self.dir, e))?;

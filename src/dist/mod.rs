@@ -8,9 +8,11 @@ pub mod fetch;
 pub mod goproxy;
 pub mod index;
 pub mod install;
+pub mod install_module;
 pub mod receipt;
 pub mod source;
 pub mod sumdb;
+pub mod trust;
 pub mod unpack;
 
 pub use index::{Artifact, Index, Platform, Release};

@@ -67,6 +67,19 @@ pub struct Receipt {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checksum_url: Option<String>,
     pub size: u64,
+    /// Where it came from: `go.dev`, `mirror <url>`, `goproxy <url>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// What vouched for it: `sumdb`, `go.dev index`, `mirror-asserted`, `file-proxy`
+    /// or `unverified` (absent in receipts of older gvr versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anchor: Option<String>,
+    /// The `h1:` of its module-covered files (releases from 1.21 on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub module_h1: Option<String>,
+    /// Installed from the toolchain module, which lacks api/, doc/, misc/ and test/.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub toolchain_module: bool,
     /// RFC 3339, UTC.
     pub installed_at: String,
     pub gvr_version: String,

@@ -191,6 +191,15 @@ impl Source {
         }
     }
 
+    /// A mirror reached over plain http (it vouches for itself to anyone on the path).
+    pub fn is_plain_http(&self) -> bool {
+        matches!(&self.location, Location::Http(u) if u.to_ascii_lowercase().starts_with("http://"))
+    }
+
+    pub fn is_go_dev(&self) -> bool {
+        self.location == Location::GoDev
+    }
+
     fn cache_key(&self) -> String {
         let id = match &self.location {
             Location::GoDev => "go.dev".to_string(),

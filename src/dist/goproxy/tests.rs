@@ -120,7 +120,7 @@ fn file_proxies_are_read_in_place() {
     let url = format!("file://{}", dir.path().display());
     let proxy = GoProxy::new(&url, &http).unwrap();
     assert!(proxy.is_single_file_proxy());
-    assert_eq!(proxy.versions(&Silent).unwrap().0, [v.clone()]);
+    assert_eq!(proxy.versions(&Silent).unwrap().0, std::slice::from_ref(&v));
     assert_eq!(
         proxy.locate(&v, &Silent).unwrap(),
         ZipLocation::Path(at.join(format!("{mv}.zip")))

@@ -1,0 +1,206 @@
+//! What an install is checked against (its anchor) and the checksum-database policy:
+//! GOSUMDB / GONOSUMDB (GOPRIVATE) as the go command reads them, `GVR_SUMDB=require`,
+//! and the lookup of a release's `h1:` through the GOPROXY.
+
+// Errors carry the notes and URLs users need; they happen once per command.
+#![allow(clippy::result_large_err)]
+
+use super::distpack::{self, TOOLCHAIN_MODULE};
+use super::fetch::{FetchConfig, Fetcher};
+use super::goproxy::{config::matches_prefix_patterns, FetcherHttp, GoEnv, GoProxy, ProxyError};
+use super::sumdb::{self, Client, Setting, SumdbError, TreeStore};
+use crate::home::GvrHome;
+use crate::report::Reporter;
+use crate::version::GoVersion;
+
+/// What vouched for an installed release.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Anchor {
+    /// The checksum database's signed log holds the release's `h1:`.
+    Sumdb { name: String },
+    /// go.dev's own index gave the sha256.
+    GoDevIndex,
+    /// A mirror vouched for itself (its index.json or sidecar).
+    MirrorAsserted,
+    /// A single `file://` GOPROXY with the database off: trusted as is, as Go does.
+    FileProxy,
+    /// Nothing (`--allow-unverified`).
+    Unverified,
+}
+
+impl Anchor {
+    /// The receipt's `anchor` value.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Anchor::Sumdb { .. } => "sumdb",
+            Anchor::GoDevIndex => "go.dev index",
+            Anchor::MirrorAsserted => "mirror-asserted",
+            Anchor::FileProxy => "file-proxy",
+            Anchor::Unverified => "unverified",
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Anchor::Sumdb { name } => format!("verified against the checksum database {name}"),
+            Anchor::GoDevIndex => "verified against go.dev's index".into(),
+            Anchor::MirrorAsserted => "asserted by the mirror itself".into(),
+            Anchor::FileProxy => "trusted as served by a file:// GOPROXY".into(),
+            Anchor::Unverified => "UNVERIFIED".into(),
+        }
+    }
+}
+
+/// Why the database was not consulted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Skipped {
+    /// `GOSUMDB=off`.
+    Off,
+    /// `GONOSUMDB` (or `GOPRIVATE`) matches golang.org/toolchain.
+    NoSumdb(String),
+}
+
+impl std::fmt::Display for Skipped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Skipped::Off => f.write_str("GOSUMDB=off"),
+            Skipped::NoSumdb(p) => {
+                write!(f, "GONOSUMDB/GOPRIVATE `{p}` matches {TOOLCHAIN_MODULE}")
+            }
+        }
+    }
+}
+
+/// The outcome of checking a computed `h1:` against the database.
+#[derive(Debug)]
+pub enum Checked {
+    Verified(Anchor),
+    Skipped(Skipped),
+    /// The database could not be reached (offline, DNS, refused).
+    Unreachable(String),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TrustError {
+    #[error("{what} is not the release Go published: its files hash to {got}, but the checksum database {db} records {want} for {module}; nothing was installed. The source serves a modified go{version}")]
+    Mismatch {
+        what: String,
+        version: GoVersion,
+        module: String,
+        db: String,
+        got: String,
+        want: String,
+    },
+    #[error(transparent)]
+    Sumdb(#[from] SumdbError),
+    #[error(transparent)]
+    Proxy(#[from] ProxyError),
+}
+
+/// The checksum-database settings and the means to use them.
+pub struct Trust {
+    pub env: GoEnv,
+    pub setting: Setting,
+    nosumdb: Option<String>,
+    /// `GVR_SUMDB=require`: an unreachable database is an error, never a fallback.
+    pub require: bool,
+    fetcher: Fetcher,
+}
+
+impl std::fmt::Debug for Trust {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Trust")
+            .field("setting", &self.setting)
+            .field("require", &self.require)
+            .finish()
+    }
+}
+
+impl Trust {
+    /// Reads GOSUMDB, GONOSUMDB/GOPRIVATE (environment, then Go's env file) and
+    /// GVR_SUMDB.
+    pub fn from_env(fetch: FetchConfig) -> Result<Trust, SumdbError> {
+        let env = GoEnv::load();
+        let setting = sumdb::config::parse(&env.get("GOSUMDB").unwrap_or_default())?;
+        let nosumdb = env
+            .get("GONOSUMDB")
+            .or_else(|| env.get("GOPRIVATE"))
+            .filter(|p| matches_prefix_patterns(p, TOOLCHAIN_MODULE));
+        let require = std::env::var("GVR_SUMDB").is_ok_and(|v| v.trim() == "require");
+        Ok(Trust {
+            env,
+            setting,
+            nosumdb,
+            require,
+            fetcher: Fetcher::new(fetch),
+        })
+    }
+
+    pub fn http(&self) -> FetcherHttp<'_> {
+        FetcherHttp(&self.fetcher)
+    }
+
+    /// Why the database is not used, if it is not.
+    pub fn skipped(&self) -> Option<Skipped> {
+        match (&self.setting, &self.nosumdb) {
+            (Setting::Off, _) => Some(Skipped::Off),
+            (_, Some(p)) => Some(Skipped::NoSumdb(p.clone())),
+            _ => None,
+        }
+    }
+
+    /// Checks that `got` (the `h1:` gvr computed over `what`) is what the database
+    /// records for `version` on this platform.
+    pub fn check(
+        &self,
+        home: &GvrHome,
+        proxy: &GoProxy,
+        version: &GoVersion,
+        got: &str,
+        what: &str,
+        reporter: &dyn Reporter,
+    ) -> Result<Checked, TrustError> {
+        if let Some(s) = self.skipped() {
+            return Ok(Checked::Skipped(s));
+        }
+        let Setting::Use(db) = &self.setting else {
+            unreachable!("skipped() covers Off")
+        };
+        let module_version = proxy.module_version(version);
+        let remote = proxy.sumdb_remote(db, reporter);
+        reporter.start(
+            &format!(
+                "checking {TOOLCHAIN_MODULE}@{module_version} in the checksum database ({})",
+                sumdb::Remote::base(&remote)
+            ),
+            None,
+        );
+        let store = TreeStore::new(home.root().join("sumdb"));
+        let looked = Client::new(db, &remote, &store).lookup(TOOLCHAIN_MODULE, &module_version);
+        reporter.finish();
+        let found = match looked {
+            Ok(l) => l,
+            Err(SumdbError::Unreachable { why, .. }) => return Ok(Checked::Unreachable(why)),
+            Err(e) => return Err(e.into()),
+        };
+        if found.zip_h1 != got {
+            return Err(TrustError::Mismatch {
+                what: what.to_string(),
+                version: version.clone(),
+                module: format!("{TOOLCHAIN_MODULE}@{module_version}"),
+                db: db.name.clone(),
+                got: got.to_string(),
+                want: found.zip_h1,
+            });
+        }
+        Ok(Checked::Verified(Anchor::Sumdb {
+            name: db.name.clone(),
+        }))
+    }
+}
+
+/// Whether an archive of `version` can be checked against the database: releases
+/// built by Go's release tool (1.21 and later) map onto the toolchain module.
+pub fn archive_checkable(version: &GoVersion) -> bool {
+    distpack::has_module(version)
+}
