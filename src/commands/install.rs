@@ -111,7 +111,7 @@ pub fn choose_origin<'h>(
             if !ctx.global.offline && !go_dev_resolves() {
                 let p = GoProxy::from_env(&trust.env, http)?;
                 ctx.out.status(format!(
-                    "go.dev cannot be resolved; installing from the GOPROXY ({})",
+                    "go.dev cannot be resolved; using the GOPROXY ({})",
                     p.setting()
                 ));
                 return Ok(Origin::Proxy(p));

@@ -1,9 +1,13 @@
-//! `gvr list-remote [PREFIX]`: the versions the source's release index offers.
+//! `gvr list-remote [PREFIX]`: the versions the source's release index offers (from a
+//! GOPROXY: its `golang.org/toolchain/@v/list` for this platform).
 
 use std::process::ExitCode;
 
-use gvr::dist::{fetch::FetchConfig, Source};
-use gvr::VersionSpec;
+use gvr::dist::fetch::FetchConfig;
+use gvr::dist::trust::Trust;
+use gvr::{GoVersion, VersionSpec};
+
+use super::install::Origin;
 
 use super::progress::Progress;
 use super::Ctx;
@@ -22,11 +26,24 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<ExitCode> {
-    let source = Source::new(
-        ctx.global.mirror.as_deref(),
-        FetchConfig::from_env(ctx.global.offline),
-    )?;
+    let trust = Trust::from_env(FetchConfig::from_env(ctx.global.offline))?;
+    let http = trust.http();
     let reporter = Progress::new(ctx.global.quiet, ctx.global.verbose);
+    let source = match super::install::choose_origin(ctx, &trust, &http)? {
+        Origin::Archives(source) => source,
+        Origin::Proxy(proxy) => {
+            let (versions, from) = proxy.versions(&reporter)?;
+            ctx.out
+                .verbose(format!("list {from}/golang.org/toolchain/@v/list"));
+            let mut versions: Vec<_> = versions.iter().rev().collect();
+            versions.retain(|v| args.all || v.is_stable());
+            versions.retain(|v| match &args.prefix {
+                None | Some(VersionSpec::Latest) => true,
+                Some(spec) => spec.matches(v),
+            });
+            return print(ctx, &args, versions);
+        }
+    };
     let Some(loaded) = source.index(&ctx.home, &reporter)? else {
         anyhow::bail!(
             "{} has no release index (no index.json and no ?mode=json&include=all); listing needs one. \
@@ -44,6 +61,10 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<ExitCode> {
             Some(spec) => spec.matches(v),
         })
         .collect();
+    print(ctx, &args, versions)
+}
+
+fn print(ctx: &Ctx, args: &Args, versions: Vec<&GoVersion>) -> anyhow::Result<ExitCode> {
     if args.json {
         let rows: Vec<serde_json::Value> = versions
             .iter()

@@ -92,6 +92,12 @@ fn is_exec_wrapper(base: &str) -> bool {
         .any(|(i, c)| c == '_' && i > 0 && i + 1 < mid.len())
 }
 
+/// Whether the SDK at `root` is the toolchain module's cut: none of `api/`, `doc/`,
+/// `misc/`, `test/` (a go.dev archive has them all).
+pub fn lacks_full_tree(root: &Path) -> bool {
+    NOT_IN_MODULE.iter().all(|d| !root.join(d).exists())
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum TreeHashError {
     #[error("reading {}: {source}", path.display())]

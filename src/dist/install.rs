@@ -283,28 +283,48 @@ fn check_archive(
     opts: &InstallOptions,
     reporter: &dyn Reporter,
 ) -> Result<ArchiveCheck, InstallError> {
-    let version = &located.version;
     let fallback = match &located.checksum {
         ChecksumSource::Unverified => Anchor::Unverified,
         ChecksumSource::Index { .. } => Anchor::GoDevIndex,
         _ => Anchor::MirrorAsserted,
     };
-    let mut warnings = Vec::new();
-    if fallback == Anchor::MirrorAsserted && source.is_plain_http() {
-        warnings.push(format!(
+    let mut out = check_against_sumdb(home, source, located, dir, opts, &fallback, reporter)?;
+    if out.anchor == Anchor::MirrorAsserted && source.is_plain_http() {
+        out.warnings.push(format!(
             "{} vouches for its own archive over plain http; anyone on the path could have changed both",
             source.name()
         ));
     }
+    Ok(out)
+}
+
+fn check_against_sumdb(
+    home: &GvrHome,
+    source: &Source,
+    located: &Located,
+    dir: &Path,
+    opts: &InstallOptions,
+    fallback: &Anchor,
+    reporter: &dyn Reporter,
+) -> Result<ArchiveCheck, InstallError> {
+    let version = &located.version;
     let mut out = ArchiveCheck {
         anchor: fallback.clone(),
         module_h1: None,
         toolchain_module: false,
-        warnings,
+        warnings: Vec::new(),
     };
     let (Some(trust), true) = (&opts.trust, trust::archive_checkable(version)) else {
         return Ok(out);
     };
+    out.toolchain_module = super::distpack::lacks_full_tree(dir);
+    if let Some(why) = trust.skipped() {
+        out.warnings.push(format!(
+            "go{version} was not checked against the checksum database ({why}); anchored by {} only",
+            fallback.kind()
+        ));
+        return Ok(out);
+    }
     let platform = source.platform();
     let mv = super::distpack::module_version(version, platform);
     reporter.start("hashing the module-covered files", None);
@@ -316,16 +336,12 @@ fn check_archive(
     })?;
     reporter.finish();
     out.module_h1 = Some(tree.h1.clone());
-    out.toolchain_module = !tree.has_full_tree;
     let http = trust.http();
     let proxy = super::goproxy::GoProxy::from_env(&trust.env, &http).map_err(TrustError::from)?;
     let what = format!("{} from {}", located.filename, source.name());
     match trust.check(home, &proxy, version, &tree.h1, &what, reporter)? {
         Checked::Verified(anchor) => out.anchor = anchor,
-        Checked::Skipped(why) => out.warnings.push(format!(
-            "not checked against the checksum database ({why}); anchored by {}",
-            fallback.kind()
-        )),
+        Checked::Skipped(_) => unreachable!("handled above"),
         Checked::Unreachable(why) if trust.require => {
             return Err(InstallError::SumdbRequired {
                 why,

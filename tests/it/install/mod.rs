@@ -24,6 +24,7 @@ mod unpack;
 mod concurrency;
 mod list;
 mod output;
+mod goproxy;
 
 /// A world whose `GVR_MIRROR` is this server.
 fn world(server: &Server) -> Gvr {

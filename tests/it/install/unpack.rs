@@ -14,7 +14,7 @@ fn zip_sdk_installs() {
 }
 
 #[track_caller]
-fn assert_mode(p: &Path, mode: u32) {
+pub(super) fn assert_mode(p: &Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt;
     let got = std::fs::metadata(p).unwrap().permissions().mode() & 0o7777;
     assert_eq!(got, mode, "{}: mode {got:o}, want {mode:o}", p.display());

@@ -275,7 +275,13 @@ impl Gvr {
             _tmp: tmp,
             root,
             path: "/usr/bin:/bin".into(),
-            env: vec![("GVR_RETRY_BASE_MS".into(), "10".into())],
+            // Synthetic SDKs are not Go's releases: tests that want the checksum
+            // database point GOSUMDB at a test one.
+            env: vec![
+                ("GVR_RETRY_BASE_MS".into(), "10".into()),
+                ("GOSUMDB".into(), "off".into()),
+                ("GOPROXY".into(), "off".into()),
+            ],
         }
     }
 

@@ -3,5 +3,7 @@
 
 pub mod cli;
 pub mod fixtures;
+pub mod goproxy;
 pub mod sdk;
 pub mod server;
+pub mod sumdb_log;

@@ -134,6 +134,11 @@ impl TestLog {
         .into_bytes()
     }
 
+    /// The module and version of record `id`.
+    pub fn record_key(&self, id: usize) -> Option<(String, String)> {
+        self.records.get(id).map(|(m, v, _)| (m.clone(), v.clone()))
+    }
+
     /// The answer to `lookup/<module>@<version>`.
     pub fn lookup(&self, module: &str, version: &str) -> Option<Vec<u8>> {
         let (id, (_, _, text)) = self
