@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Builds the release binaries into target/release: `gvr`, `gvr-shim-fast` (the
-# libc-free front of the shims) and `gvr-shim` linked statically (no dynamic loader on every `go` call: about 0.6 ms saved per call on a
-# 2-core VM, see scripts/bench-shim.py). Falls back to a dynamic shim where the static
-# C library is missing.
+# libc-free front of the shims) and `gvr-shim` linked statically (no dynamic loader on
+# every `go` call: about 0.6 ms saved per call on a 2-core VM, see
+# scripts/bench-shim.py). Falls back to a dynamic shim where the static C library is
+# missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 locked=()
 [ -f Cargo.lock ] && locked=(--locked)
 cargo build --release "${locked[@]}" -p gvr --bin gvr
-# Built on its own so it links only the lean core (no clap, HTTP or TLS).
+# Built on its own: the static, non-PIE link flags are for this binary only.
 case "$(uname -s)" in
   Linux)
     if ! cargo rustc --release "${locked[@]}" -p gvr-shim --bin gvr-shim -- \

@@ -1,27 +1,21 @@
 //! gvr: a Go toolchain manager.
 //!
-//! The lean core (versions, home layout, selection, workspace env, exec) is always
-//! built and is all the `gvr-shim` binary links. Networking, archives and the install
-//! machinery sit behind the `cli` feature. The library never prints: progress goes
-//! through [`report::Reporter`], results are returned to the caller.
+//! The lean core (versions, home layout, selection, workspace env, exec, the gopls
+//! lookup) is the `gvr-core` crate, which the shims link; its modules are re-exported
+//! here under their usual names. This crate adds what only the `gvr` command needs:
+//! downloading and installing SDKs, building gopls, managing the shims. The library
+//! never prints: progress goes through [`report::Reporter`], results are returned to
+//! the caller.
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 #[cfg(unix)]
-pub mod decision;
-pub mod exec;
+pub use gvr_core::decision;
+pub use gvr_core::{exec, home, process, select, toolchain, version, workspace};
+
+pub mod dist;
 pub mod fsutil;
 pub mod gopls;
-pub mod home;
-pub mod select;
-pub mod toolchain;
-pub mod version;
-pub mod workspace;
-
-#[cfg(feature = "cli")]
-pub mod dist;
-#[cfg(feature = "cli")]
 pub mod report;
-#[cfg(feature = "cli")]
 pub mod shims;
 
 pub use home::GvrHome;

@@ -13,8 +13,7 @@ use crate::home::GvrHome;
 use crate::toolchain::SHIMMED_TOOLS;
 use crate::version::GoVersion;
 
-/// Written by rehash: the path of the `gvr` binary, for the shim's `GVR_AUTO_INSTALL`.
-pub const GVR_BIN_FILE: &str = ".gvr-bin";
+pub use crate::home::GVR_BIN_FILE;
 /// The shim binary's name next to `gvr`.
 pub const SHIM_BIN_NAME: &str = "gvr-shim";
 /// The freestanding front shim's name next to `gvr-shim` (Linux x86_64/aarch64).
@@ -78,7 +77,7 @@ pub fn find_shim_binary() -> Result<PathBuf, ShimError> {
 /// The freestanding fast shim to front the tools with: `GVR_SHIM_FAST_BIN` if set (empty
 /// disables it), else `gvr-shim-fast` next to `shim_bin`, on the platforms it supports.
 pub fn find_fast_shim_binary(shim_bin: &Path) -> Option<PathBuf> {
-    // Where shim-fast/build.rs links it freestanding.
+    // Where shims/gvr-shim-fast/build.rs links it freestanding.
     if !cfg!(all(
         target_os = "linux",
         target_env = "gnu",

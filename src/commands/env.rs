@@ -21,10 +21,10 @@ pub struct Args {
 pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<ExitCode> {
     let here = Here::from_process()?;
     let selection = select(&ctx.home, &here)?;
-    let ws = Workspace::find(&ctx.home, &here, std::env::var_os("GVR_GOCACHE"));
+    let ws = Workspace::find(&ctx.home, &here);
     let toolchain = Toolchain::new(&ctx.home, selection);
     // As the shim computes it, minus this process's own nesting.
-    let vars: Vec<EnvVar> = toolchain.env(&ws, |k| std::env::var_os(k))?;
+    let vars: Vec<EnvVar> = toolchain.env(&ws, here.process)?;
 
     if args.shell {
         for var in &vars {

@@ -36,7 +36,6 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<ExitCode> {
         &ctx.home,
         &here,
         args.version.as_ref(),
-        &|k| std::env::var_os(k),
         |spec| -> anyhow::Result<()> {
             let opts = gvr::dist::InstallOptions {
                 force: false,

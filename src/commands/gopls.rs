@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use gvr::gopls::{self, GoplsVersion, InstallOptions, InstalledFrom, Pin};
+use gvr::process::OsProcess;
 use gvr::report::Reporter;
 use gvr::select::{select, Here, Selected};
 use gvr::{GoVersion, GvrHome, VersionSpec};
@@ -92,8 +93,7 @@ fn install(
                 Ok((go, _)) => go,
                 Err(_) => builder.clone(),
             };
-            let env = std::env::var_os(gopls::PIN_ENV);
-            let pin = gopls::resolve_pin(cwd, &go, env.as_deref())?;
+            let pin = gopls::resolve_pin(&OsProcess, cwd, &go)?;
             ctx.out
                 .status(format!("gopls {} (from {})", pin.version, pin.origin));
             pin.version
@@ -162,7 +162,7 @@ fn pin(
             let (go, origin) = selected_go(&ctx.home)?;
             gopls::table::recommended(&go)
                 .cloned()
-                .ok_or(gopls::GoplsError::NoTableEntry { go: go.clone() })
+                .ok_or(gopls::LookupError::NoTableEntry { go: go.clone() })
                 .with_context(|| format!("go{go} is selected by {origin}"))?
         }
     };
@@ -188,12 +188,11 @@ fn pin(
 
 fn current(ctx: &Ctx, cwd: &Path) -> anyhow::Result<ExitCode> {
     let (go, go_origin) = selected_go(&ctx.home)?;
-    let env = std::env::var_os(gopls::PIN_ENV);
-    let pin: Pin = gopls::resolve_pin(cwd, &go, env.as_deref())?;
+    let pin: Pin = gopls::resolve_pin(&OsProcess, cwd, &go)?;
     ctx.out
         .result(format!("gopls {} (set by {})", pin.version, pin.origin));
     ctx.out.result(format!("go {go} ({go_origin})"));
-    match gopls::find_build(&ctx.home, &pin.version, &go) {
+    match gopls::find_build(&OsProcess, &ctx.home, &pin.version, &go) {
         Some(path) => {
             let built_by = path
                 .parent()

@@ -16,7 +16,7 @@ pub struct Args {
 pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<ExitCode> {
     let here = Here::from_process()?;
     let toolchain = Toolchain::new(&ctx.home, select(&ctx.home, &here)?);
-    let path = resolve_tool(&ctx.home, &toolchain, &args.tool, &here.cwd)?;
+    let path = resolve_tool(here.process, &ctx.home, &toolchain, &args.tool, &here.cwd)?;
     ctx.out.result(path.display().to_string());
     Ok(ExitCode::SUCCESS)
 }

@@ -3,19 +3,11 @@
 
 use std::path::PathBuf;
 
-use super::{binary_name, GoplsError, GoplsVersion};
+use super::{binary_name, builds_of, GoplsError, GoplsVersion, InstalledGopls};
 use crate::fsutil::FileLock;
 use crate::home::GvrHome;
+use crate::process::OsProcess;
 use crate::version::GoVersion;
-
-/// One installed build.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InstalledGopls {
-    pub version: GoplsVersion,
-    /// The Go that built it.
-    pub go: GoVersion,
-    pub path: PathBuf,
-}
 
 /// The name of the lock for one build (`gopls-v0.20.0-go1.24.11`).
 pub(crate) fn lock_name(gopls: &GoplsVersion, go: &GoVersion) -> String {
@@ -43,33 +35,11 @@ pub fn installed(home: &GvrHome) -> Result<Vec<InstalledGopls>, GoplsError> {
             .to_str()
             .and_then(|n| n.parse::<GoplsVersion>().ok())
         {
-            out.extend(builds_of(home, &v));
+            out.extend(builds_of(&OsProcess, home, &v));
         }
     }
     out.sort_by(|a, b| b.version.cmp(&a.version).then(b.go.cmp(&a.go)));
     Ok(out)
-}
-
-/// The builds of one gopls version, newest Go first.
-pub(crate) fn builds_of(home: &GvrHome, gopls: &GoplsVersion) -> Vec<InstalledGopls> {
-    let Ok(rd) = std::fs::read_dir(home.gopls_dir().join(gopls.as_str())) else {
-        return Vec::new();
-    };
-    let mut out: Vec<InstalledGopls> = rd
-        .flatten()
-        .filter_map(|e| {
-            let name = e.file_name();
-            let go: GoVersion = name.to_str()?.strip_prefix("go")?.parse().ok()?;
-            let path = e.path().join(binary_name());
-            path.is_file().then(|| InstalledGopls {
-                version: gopls.clone(),
-                go,
-                path,
-            })
-        })
-        .collect();
-    out.sort_by(|a, b| b.go.cmp(&a.go));
-    out
 }
 
 /// Removes every build of `gopls`, each under its build lock (so an install in flight

@@ -219,3 +219,30 @@ fn a_replayed_call_starts_the_tool_like_the_full_shim() {
     let mask = u64::from_str_radix(ign.trim_start_matches("SigIgn:").trim(), 16).unwrap();
     assert_eq!(mask & (1 << 12), 0, "{decided}");
 }
+
+/// What the full shim read only on some paths (the `go env -w` file, GVR_GOCACHE) is an
+/// input of its record like everything else: there is no list of inputs to forget one in.
+#[test]
+fn inputs_read_on_the_way_are_inputs_of_the_record() {
+    let mut w = Gvr::with_versions(&["1.22.10"]);
+    w.write("p/.go-version", "1.22.10\n");
+    let goenv = w.write("config/go/env", "");
+    w.env("GOENV", &goenv);
+    let dir = w.dir("p");
+    settle();
+    assert_eq!(go_here(&w, &dir).1["GOTOOLCHAIN"], "local");
+    let recorded = record_id(&w);
+    assert_eq!(go_here(&w, &dir).1["GOTOOLCHAIN"], "local");
+    assert_eq!(record_id(&w), recorded, "replayed");
+
+    // `go env -w GOTOOLCHAIN=auto` rewrites the file the decision read.
+    std::fs::write(&goenv, "GOTOOLCHAIN=auto\n").unwrap();
+    settle();
+    assert_eq!(go_here(&w, &dir).1["GOTOOLCHAIN"], "<unset>");
+    assert_ne!(record_id(&w), recorded, "decided again");
+
+    let (_, env) = go_here(&w, &dir);
+    assert!(env["GOCACHE"].contains("/gocache/"), "{env:?}");
+    w.env("GVR_GOCACHE", "shared");
+    assert_eq!(go_here(&w, &dir).1["GOCACHE"], "<unset>");
+}

@@ -8,7 +8,7 @@ use super::GoplsVersion;
 use crate::version::GoVersion;
 
 /// The table as shipped in this gvr.
-pub const TABLE_TSV: &str = include_str!("../../data/gopls-compat.tsv");
+pub const TABLE_TSV: &str = include_str!("../../../data/gopls-compat.tsv");
 
 /// A `build` row: the `go` line of gopls/go.mod at that tag.
 #[derive(Debug, Clone)]

@@ -7,16 +7,19 @@
 //! (env or file) is obeyed exactly. Every [`Selection`] carries its [`Origin`], which
 //! explains itself in messages.
 
-pub mod files;
-
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsStr;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::home::GvrHome;
+use crate::pin_file::{parse_go_directives, parse_go_version};
+use crate::process::{OsProcess, Process};
 use crate::version::{GoVersion, VersionSpec};
 
-pub use files::{GoDirectives, PinFile, PinKind, ProjectFiles};
+pub use crate::here::{Here, PinFile, PinKind, ProjectFiles};
+/// The pin-file grammar, under its old name.
+pub use crate::pin_file as files;
+pub use crate::pin_file::GoDirectives;
 
 /// The version selected for a directory and where that choice came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -238,70 +241,6 @@ impl SelectError {
     }
 }
 
-/// Everything selection reads from the process, gathered once so tests can build it.
-#[derive(Debug, Clone)]
-pub struct Here {
-    pub cwd: PathBuf,
-    pub files: ProjectFiles,
-    /// `GVR_VERSION`, when set and not empty.
-    pub gvr_version: Option<String>,
-    /// `GOWORK` as the user set it (`off`, an absolute path, empty/`auto`).
-    pub gowork: Option<OsString>,
-    pub path: Option<OsString>,
-}
-
-impl Here {
-    /// The current directory and environment of this process.
-    pub fn from_process() -> Result<Here, SelectError> {
-        let cwd = std::env::current_dir().map_err(|source| SelectError::Io {
-            path: PathBuf::from("."),
-            source,
-        })?;
-        Here::new(cwd, |k| std::env::var_os(k))
-    }
-
-    /// `cwd` with the environment given by `env`.
-    pub fn new(cwd: PathBuf, env: impl Fn(&str) -> Option<OsString>) -> Result<Here, SelectError> {
-        let files = ProjectFiles::scan(&cwd).map_err(|e| SelectError::Io {
-            path: e.path,
-            source: e.source,
-        })?;
-        let gvr_version = env("GVR_VERSION")
-            .map(|v| v.to_string_lossy().trim().to_string())
-            .filter(|v| !v.is_empty());
-        // A GOWORK an outer shim or `gvr exec` set for its workspace is not the user's.
-        let gowork = crate::toolchain::GvrSet::from_env(&env).users_own("GOWORK", env("GOWORK"));
-        Ok(Here {
-            cwd,
-            files,
-            gvr_version,
-            gowork,
-            path: env("PATH"),
-        })
-    }
-
-    /// The go.work the go command would use here: GOWORK=off → none; an absolute GOWORK
-    /// that exists → it (symlinks resolved); empty/`auto` → the nearest go.work. A relative or missing
-    /// GOWORK yields none (the go command reports it itself).
-    pub fn go_work(&self) -> Option<PathBuf> {
-        match self.gowork.as_deref() {
-            None => self.files.go_work.clone(),
-            Some(v) if v.is_empty() || v == OsStr::new("auto") => self.files.go_work.clone(),
-            Some(v) if v == OsStr::new("off") => None,
-            // Resolved here, once: the workspace root and its cache id come from it.
-            Some(v) => Some(Path::new(v))
-                .filter(|p| p.is_absolute())
-                .and_then(|p| p.canonicalize().ok())
-                .filter(|p| p.is_file()),
-        }
-    }
-
-    /// The file whose `go` / `toolchain` lines the go command honours: go.work, else go.mod.
-    pub fn go_requirements_file(&self) -> Option<PathBuf> {
-        self.go_work().or_else(|| self.files.go_mod.clone())
-    }
-}
-
 /// Selects the Go for `here` by the rules of DESIGN §4.
 pub fn select(home: &GvrHome, here: &Here) -> Result<Selection, SelectError> {
     select_with(home, here, None)
@@ -338,9 +277,9 @@ pub fn select_with(
 /// The global default if set, else the system go.
 fn default_selection(home: &GvrHome, here: &Here) -> Result<Selection, SelectError> {
     let global = home.global_version_file();
-    match files::read_small(&global) {
+    match here.process.read_small(&global) {
         Ok(text) => {
-            let spec = pin_spec(&global, files::parse_go_version(&text).as_deref())?;
+            let spec = pin_spec(&global, parse_go_version(&text).as_deref())?;
             return resolve(home, here, &spec, Origin::Global(global));
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -351,7 +290,7 @@ fn default_selection(home: &GvrHome, here: &Here) -> Result<Selection, SelectErr
             })
         }
     }
-    match find_system_go(home, here.path.as_deref()) {
+    match find_system_go_in(here.process, home, here.path.as_deref()) {
         Some(sys) => Ok(Selection {
             origin: Origin::System(sys.path.clone()),
             version: Selected::System(sys),
@@ -359,14 +298,14 @@ fn default_selection(home: &GvrHome, here: &Here) -> Result<Selection, SelectErr
         None => Err(SelectError::NothingSelected {
             cwd: here.cwd.clone(),
             global,
-            hint: nothing_selected_hint(home),
+            hint: nothing_selected_hint(here.process, home),
         }),
     }
 }
 
-fn nothing_selected_hint(home: &GvrHome) -> String {
+fn nothing_selected_hint(p: &dyn Process, home: &GvrHome) -> String {
     match home
-        .installed_versions()
+        .installed_versions_in(p)
         .ok()
         .and_then(|v| v.into_iter().next())
     {
@@ -395,7 +334,7 @@ pub fn resolve(
     origin: Origin,
 ) -> Result<Selection, SelectError> {
     let version = match spec {
-        VersionSpec::System => match find_system_go(home, here.path.as_deref()) {
+        VersionSpec::System => match find_system_go_in(here.process, home, here.path.as_deref()) {
             Some(sys) => Selected::System(sys),
             None => {
                 return Err(SelectError::NoSystemGo {
@@ -404,20 +343,24 @@ pub fn resolve(
             }
         },
         // By equality, not spelling: a pin of `1.20.0` runs `versions/1.20`.
-        VersionSpec::Exact(v) => match home.find_installed(v).map_err(|source| SelectError::Io {
-            path: home.versions_dir(),
-            source,
-        })? {
-            Some(found) => Selected::Version(found),
-            None => {
-                return Err(SelectError::NotInstalled {
-                    spec: spec.clone(),
-                    origin: Box::new(origin),
-                })
+        VersionSpec::Exact(v) => {
+            match home
+                .find_installed_in(here.process, v)
+                .map_err(|source| SelectError::Io {
+                    path: home.versions_dir(),
+                    source,
+                })? {
+                Some(found) => Selected::Version(found),
+                None => {
+                    return Err(SelectError::NotInstalled {
+                        spec: spec.clone(),
+                        origin: Box::new(origin),
+                    })
+                }
             }
-        },
+        }
         VersionSpec::Prefix { .. } | VersionSpec::Latest => {
-            let installed = installed(home)?;
+            let installed = installed(here.process, home)?;
             match spec.pick(&installed) {
                 Some(v) => Selected::Version(v.clone()),
                 None => {
@@ -432,11 +375,12 @@ pub fn resolve(
     Ok(Selection { version, origin })
 }
 
-fn installed(home: &GvrHome) -> Result<Vec<GoVersion>, SelectError> {
-    home.installed_versions().map_err(|source| SelectError::Io {
-        path: home.versions_dir(),
-        source,
-    })
+fn installed(p: &dyn Process, home: &GvrHome) -> Result<Vec<GoVersion>, SelectError> {
+    home.installed_versions_in(p)
+        .map_err(|source| SelectError::Io {
+            path: home.versions_dir(),
+            source,
+        })
 }
 
 /// Go's own rule (GO-FACTS §3.2) applied to a default selection: a `toolchain` line newer
@@ -454,11 +398,14 @@ fn raise_to_requirements(
     let Some(path) = here.go_requirements_file() else {
         return Ok(default);
     };
-    let text = files::read_small(&path).map_err(|source| SelectError::Io {
-        path: path.clone(),
-        source,
-    })?;
-    let lines = files::parse_go_directives(&text);
+    let text = here
+        .process
+        .read_small(&path)
+        .map_err(|source| SelectError::Io {
+            path: path.clone(),
+            source,
+        })?;
+    let lines = parse_go_directives(&text);
     let go_floor = lines.go.as_ref().map(GoVersion::as_release_floor);
 
     // A toolchain line below the go line is invalid; the go line then rules.
@@ -480,7 +427,7 @@ fn raise_to_requirements(
     if floor <= current {
         return Ok(default);
     }
-    let installed = installed(home)?;
+    let installed = installed(here.process, home)?;
     let newer: Vec<&GoVersion> = installed.iter().filter(|v| **v >= floor).collect();
     let best = newer
         .iter()
@@ -519,10 +466,19 @@ fn raise_to_requirements(
 
 /// The first `go` on PATH that is neither one of gvr's shims nor one of its SDKs.
 pub fn find_system_go(home: &GvrHome, path_var: Option<&OsStr>) -> Option<SystemGo> {
+    find_system_go_in(&OsProcess, home, path_var)
+}
+
+/// [`find_system_go`], read through `p`.
+pub fn find_system_go_in(
+    p: &dyn Process,
+    home: &GvrHome,
+    path_var: Option<&OsStr>,
+) -> Option<SystemGo> {
     let path_var = path_var?;
     let shims = home.shims_dir();
     let versions = home.versions_dir();
-    let shims_canon = shims.canonicalize().ok();
+    let shims_canon = p.canonicalize(&shims).ok();
     let go_exe = format!("go{}", std::env::consts::EXE_SUFFIX);
     for dir in std::env::split_paths(path_var) {
         // Relative PATH entries are ignored, as the go command does.
@@ -530,27 +486,27 @@ pub fn find_system_go(home: &GvrHome, path_var: Option<&OsStr>) -> Option<System
             continue;
         }
         let candidate = dir.join(&go_exe);
-        if !is_executable(&candidate) {
+        if !is_executable(p, &candidate) {
             continue;
         }
-        if shims_canon.is_some() && dir.canonicalize().ok() == shims_canon {
+        if shims_canon.is_some() && p.canonicalize(&dir).ok() == shims_canon {
             continue;
         }
-        return Some(describe_system_go(candidate));
+        return Some(describe_system_go(p, candidate));
     }
     None
 }
 
 /// Finds the GOROOT and version of a `go` binary from its layout (following symlinks,
 /// as in `/usr/bin/go -> /usr/lib/go-1.22/bin/go`), without running it.
-pub fn describe_system_go(path: PathBuf) -> SystemGo {
-    let root = path
-        .canonicalize()
+pub fn describe_system_go(p: &dyn Process, path: PathBuf) -> SystemGo {
+    let root = p
+        .canonicalize(&path)
         .ok()
         .and_then(|real| real.parent()?.parent().map(Path::to_path_buf))
-        .filter(|root| root.join("VERSION").is_file());
+        .filter(|root| p.is_file(&root.join("VERSION")));
     let version = root.as_ref().and_then(|r| {
-        let text = files::read_small(&r.join("VERSION")).ok()?;
+        let text = p.read_small(&r.join("VERSION")).ok()?;
         text.lines().next()?.trim().parse().ok()
     });
     SystemGo {
@@ -561,14 +517,15 @@ pub fn describe_system_go(path: PathBuf) -> SystemGo {
 }
 
 #[cfg(unix)]
-fn is_executable(p: &Path) -> bool {
+fn is_executable(p: &dyn Process, path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    p.metadata(path)
+        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
 #[cfg(not(unix))]
-fn is_executable(p: &Path) -> bool {
-    p.is_file()
+fn is_executable(p: &dyn Process, path: &Path) -> bool {
+    p.is_file(path)
 }
 
 #[cfg(test)]

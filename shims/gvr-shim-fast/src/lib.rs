@@ -1,15 +1,15 @@
 //! The record format as the fast shim reads it: the pieces with no system calls, so
-//! they are unit-tested (against `gvr::decision`, with std) on every platform while
+//! they are unit-tested (against `gvr_core::decision`, with std) on every platform while
 //! the binary links none.
 #![no_std]
 
 #[cfg(test)]
 extern crate std;
 
-/// The record format version this binary understands (`gvr::decision::FORMAT`).
+/// The record format version this binary understands (`gvr_core::decision::FORMAT`).
 pub const HEADER: &[u8] = b"gvr-shim-decision 1";
 
-/// FNV-1a over `tool`, a NUL and `cwd`: the record's file name (`gvr::decision::key`).
+/// FNV-1a over `tool`, a NUL and `cwd`: the record's file name (`gvr_core::decision::key`).
 pub fn key(tool: &[u8], cwd: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for &b in tool.iter().chain(&[0u8]).chain(cwd) {
@@ -104,7 +104,7 @@ mod tests {
 
     #[test]
     fn speaks_the_format_gvr_writes() {
-        assert_eq!(HEADER, gvr::decision::FORMAT.as_bytes());
+        assert_eq!(HEADER, gvr_core::decision::FORMAT.as_bytes());
         for (tool, cwd) in [
             ("go", "/"),
             ("gofmt", "/home/u/proj/sub dir"),
@@ -115,7 +115,7 @@ mod tests {
             w.hex(key(tool.as_bytes(), cwd.as_bytes()));
             assert_eq!(
                 &buf[..],
-                gvr::decision::key(tool, Path::new(cwd)).as_bytes(),
+                gvr_core::decision::key(tool, Path::new(cwd)).as_bytes(),
                 "{tool} {cwd}"
             );
         }

@@ -2,7 +2,12 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::process::{self, OsProcess, Process};
 use crate::version::GoVersion;
+
+/// The file in the shims dir, written by `gvr rehash`, that holds the path of the `gvr`
+/// binary that made the shims (the shim runs it for `GVR_AUTO_INSTALL`).
+pub const GVR_BIN_FILE: &str = ".gvr-bin";
 
 /// `$GVR_HOME`, default `<data dir>/gvr`.
 #[derive(Debug, Clone)]
@@ -24,16 +29,25 @@ pub enum HomeError {
 }
 
 impl GvrHome {
-    /// The home chosen by the environment (`GVR_HOME`, `GVR_CACHE_DIR`) or the platform
-    /// defaults.
+    /// The home chosen by this process's environment (`GVR_HOME`, `GVR_CACHE_DIR`) or
+    /// the platform defaults.
     pub fn from_env() -> Result<GvrHome, HomeError> {
-        let root = match env_path("GVR_HOME")? {
-            Some(p) => p,
-            None => dirs::data_dir().ok_or(HomeError::NoDataDir)?.join("gvr"),
+        GvrHome::from_process(&OsProcess)
+    }
+
+    /// [`GvrHome::from_env`] with the environment of `p`.
+    pub fn from_process(p: &dyn Process) -> Result<GvrHome, HomeError> {
+        let root = match env_path(p, "GVR_HOME")? {
+            Some(dir) => dir,
+            None => process::data_dir(p)
+                .ok_or(HomeError::NoDataDir)?
+                .join("gvr"),
         };
-        let cache = match env_path("GVR_CACHE_DIR")? {
-            Some(p) => p,
-            None => dirs::cache_dir().ok_or(HomeError::NoCacheDir)?.join("gvr"),
+        let cache = match env_path(p, "GVR_CACHE_DIR")? {
+            Some(dir) => dir,
+            None => process::cache_dir(p)
+                .ok_or(HomeError::NoCacheDir)?
+                .join("gvr"),
         };
         Ok(GvrHome { root, cache })
     }
@@ -73,6 +87,10 @@ impl GvrHome {
     pub fn full_shims_dir(&self) -> PathBuf {
         self.shims_dir().join(".full")
     }
+    /// Where `gvr rehash` records the `gvr` binary ([`GVR_BIN_FILE`]).
+    pub fn gvr_bin_file(&self) -> PathBuf {
+        self.shims_dir().join(GVR_BIN_FILE)
+    }
     /// Decisions the full shim recorded for the fast shim to replay.
     pub fn decisions_dir(&self) -> PathBuf {
         self.shims_dir().join(".decisions")
@@ -109,52 +127,60 @@ impl GvrHome {
     /// Installed versions (directories under `versions/` that parse as versions),
     /// newest first. Staging and leftovers never live here, so every entry is complete.
     pub fn installed_versions(&self) -> std::io::Result<Vec<GoVersion>> {
-        let mut out = Vec::new();
-        let rd = match std::fs::read_dir(self.versions_dir()) {
-            Ok(rd) => rd,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+        self.installed_versions_in(&OsProcess)
+    }
+
+    /// [`GvrHome::installed_versions`], read through `p`.
+    pub fn installed_versions_in(&self, p: &dyn Process) -> std::io::Result<Vec<GoVersion>> {
+        let dir = self.versions_dir();
+        let names = match p.read_dir(&dir) {
+            Ok(names) => names,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(e),
         };
-        for entry in rd {
-            let entry = entry?;
-            if let Some(v) = entry
-                .file_name()
-                .to_str()
-                .and_then(|n| n.parse::<GoVersion>().ok())
-            {
-                if entry.path().is_dir() {
-                    out.push(v);
-                }
-            }
-        }
+        let mut out: Vec<GoVersion> = names
+            .iter()
+            .filter_map(|n| Some((n, n.to_str()?.parse::<GoVersion>().ok()?)))
+            .filter(|(n, _)| p.is_dir(&dir.join(n)))
+            .map(|(_, v)| v)
+            .collect();
         out.sort_by(|a, b| b.cmp(a));
         Ok(out)
     }
 
     pub fn is_installed(&self, v: &GoVersion) -> bool {
-        self.version_dir(v).is_dir()
+        OsProcess.is_dir(&self.version_dir(v))
     }
 
     /// The installed version equal to `v` by Go's ordering, under its own directory
     /// name: `1.20.0` finds `versions/1.20`. One stat when `v` is spelled as installed.
     pub fn find_installed(&self, v: &GoVersion) -> std::io::Result<Option<GoVersion>> {
-        if self.is_installed(v) {
+        self.find_installed_in(&OsProcess, v)
+    }
+
+    /// [`GvrHome::find_installed`], read through `p`.
+    pub fn find_installed_in(
+        &self,
+        p: &dyn Process,
+        v: &GoVersion,
+    ) -> std::io::Result<Option<GoVersion>> {
+        if p.is_dir(&self.version_dir(v)) {
             return Ok(Some(v.clone()));
         }
-        Ok(self.installed_versions()?.into_iter().find(|i| i == v))
+        Ok(self.installed_versions_in(p)?.into_iter().find(|i| i == v))
     }
 }
 
-fn env_path(var: &'static str) -> Result<Option<PathBuf>, HomeError> {
-    match std::env::var_os(var) {
+fn env_path(p: &dyn Process, var: &'static str) -> Result<Option<PathBuf>, HomeError> {
+    match p.var_os(var) {
         Some(v) if !v.is_empty() => {
-            let p = PathBuf::from(&v);
-            if p.is_absolute() {
-                Ok(Some(p))
+            let dir = PathBuf::from(&v);
+            if dir.is_absolute() {
+                Ok(Some(dir))
             } else {
                 Err(HomeError::NotAbsolute {
                     var,
-                    value: p.display().to_string(),
+                    value: dir.display().to_string(),
                 })
             }
         }

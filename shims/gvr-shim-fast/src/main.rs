@@ -3,7 +3,7 @@
 //! Starting any program linked with the C library costs about 0.3 ms on a VM (most of
 //! it glibc's start-up), more than the whole budget of a shim. So the shim on PATH is
 //! this freestanding executable, which does no selection at all: it looks up the
-//! decision `gvr-shim` recorded for this tool and directory (see `gvr::decision`),
+//! decision `gvr-shim` recorded for this tool and directory (see `gvr_core::decision`),
 //! checks that every input of that decision is unchanged (the environment variables
 //! selection reads and the signature of every file it could have read), applies the
 //! recorded environment and execs the recorded program. Anything else — no record, a

@@ -2,7 +2,7 @@
 //! select, install on demand and build the environment the same way. The caller
 //! resolves the program and execs it.
 
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsStr;
 
 use super::{EnvValue, EnvVar, Toolchain, ToolchainError};
 use crate::home::GvrHome;
@@ -32,14 +32,14 @@ pub fn auto_install_enabled(value: Option<&OsStr>) -> bool {
 }
 
 /// Selects the Go for `here` (`spec`, e.g. `gvr exec --version`, wins when given), finds
-/// the workspace, computes the tool's environment from `env` (this process's, normally)
-/// and marks the workspace's cache as used. A selected version that is not installed is
-/// handed to `install` when `GVR_AUTO_INSTALL` is on, then selected again.
+/// the workspace, computes the tool's environment (everything read through
+/// `here.process`) and marks the workspace's cache as used. A selected version that is
+/// not installed is handed to `install` when `GVR_AUTO_INSTALL` is on, then selected
+/// again.
 pub fn prepare<E>(
     home: &GvrHome,
     here: &Here,
     spec: Option<&VersionSpec>,
-    env: &impl Fn(&str) -> Option<OsString>,
     install: impl FnOnce(&VersionSpec) -> Result<(), E>,
 ) -> Result<Launch, E>
 where
@@ -48,16 +48,18 @@ where
     let selection = match select_with(home, here, spec) {
         Ok(s) => s,
         Err(e) => match e.missing_spec() {
-            Some(missing) if auto_install_enabled(env(AUTO_INSTALL_VAR).as_deref()) => {
+            Some(missing)
+                if auto_install_enabled(here.process.var_os(AUTO_INSTALL_VAR).as_deref()) =>
+            {
                 install(missing)?;
                 select_with(home, here, spec)?
             }
             _ => return Err(e.into()),
         },
     };
-    let workspace = Workspace::find(home, here, env("GVR_GOCACHE"));
+    let workspace = Workspace::find(home, here);
     let toolchain = Toolchain::new(home, selection);
-    let vars = toolchain.env(&workspace, env)?;
+    let vars = toolchain.env(&workspace, here.process)?;
     if vars
         .iter()
         .any(|v| v.name == "GOCACHE" && matches!(v.value, EnvValue::Set(_)))
@@ -74,6 +76,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::process::TestEnv;
     use crate::select::Selected;
 
     #[derive(Debug)]
@@ -116,7 +119,6 @@ mod tests {
         let proj = root.join("p");
         std::fs::create_dir_all(&proj).unwrap();
         std::fs::write(proj.join(".go-version"), "1.22.10\n").unwrap();
-        let here = Here::new(proj.clone(), |_| None).unwrap();
         let install = |spec: &VersionSpec| -> Result<(), Failed> {
             assert_eq!(spec.to_string(), "1.22.10");
             let bin = home.versions_dir().join("1.22.10/bin");
@@ -124,19 +126,17 @@ mod tests {
             std::fs::write(bin.join("go"), "").unwrap();
             Ok(())
         };
-        let off = |k: &str| (k == "GOENV").then(|| OsString::from("off"));
-        let err = prepare(&home, &here, None, &off, install).unwrap_err();
+        let off = TestEnv::of(&[("GOENV", "off")]);
+        let here = Here::new(&off, proj.clone()).unwrap();
+        let err = prepare(&home, &here, None, install).unwrap_err();
         assert!(
             matches!(&err, Failed::Select(e) if e.missing_spec().is_some()),
             "{err:?}"
         );
 
-        let on = |k: &str| match k {
-            AUTO_INSTALL_VAR => Some(OsString::from("1")),
-            "GOENV" => Some(OsString::from("off")),
-            _ => None,
-        };
-        let launch = prepare(&home, &here, None, &on, install).unwrap();
+        let on = TestEnv::of(&[(AUTO_INSTALL_VAR, "1"), ("GOENV", "off")]);
+        let here = Here::new(&on, proj.clone()).unwrap();
+        let launch = prepare(&home, &here, None, install).unwrap();
         assert_eq!(
             launch.toolchain.selection.version,
             Selected::Version("1.22.10".parse().unwrap())

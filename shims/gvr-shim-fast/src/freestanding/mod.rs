@@ -249,7 +249,7 @@ unsafe fn getenv<'a>(envp: *const *const u8, name: &[u8]) -> Option<&'a [u8]> {
 }
 
 /// `-` for a missing file, else `<ino>:<size>:<mtime s>.<ns>:<ctime s>.<ns>` — the same
-/// text `gvr::decision::signature` writes.
+/// text `gvr_core::decision::signature` writes.
 unsafe fn signature_matches(file: &[u8], expected: &[u8]) -> bool {
     let path = &mut *core::ptr::addr_of_mut!(PATH);
     let mut w = Writer::new(path);

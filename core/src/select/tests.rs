@@ -1,13 +1,14 @@
 //! Selection precedence, one rule per test.
 
 use super::*;
-use std::collections::HashMap;
+use crate::process::TestEnv;
+use std::ffi::OsString;
 
 struct World {
     _t: tempfile::TempDir,
     root: PathBuf,
     home: GvrHome,
-    env: HashMap<String, OsString>,
+    env: TestEnv,
 }
 
 impl World {
@@ -22,7 +23,7 @@ impl World {
             _t: t,
             root,
             home,
-            env: HashMap::new(),
+            env: TestEnv::default(),
         }
     }
     fn write(&self, rel: &str, text: &str) -> PathBuf {
@@ -43,10 +44,10 @@ impl World {
         p
     }
     fn set(&mut self, k: &str, v: impl Into<OsString>) {
-        self.env.insert(k.to_string(), v.into());
+        self.env.0.insert(k.to_string(), v.into());
     }
-    fn here(&self, rel: &str) -> Here {
-        Here::new(self.dir(rel), |k| self.env.get(k).cloned()).unwrap()
+    fn here(&self, rel: &str) -> Here<'_> {
+        Here::new(&self.env, self.dir(rel)).unwrap()
     }
     fn select(&self, rel: &str) -> Result<Selection, SelectError> {
         select(&self.home, &self.here(rel))

@@ -4,23 +4,21 @@
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use gvr::{GvrHome, VersionSpec};
+use gvr_core::process::Process;
+use gvr_core::{GvrHome, VersionSpec};
 
 use crate::Failure;
 
-/// The file in the shims dir, written by `gvr rehash`, that holds the path of the `gvr`
-/// binary that made the shims.
-const GVR_BIN_FILE: &str = ".gvr-bin";
-
-pub fn enabled() -> bool {
-    gvr::toolchain::launch::auto_install_enabled(
-        std::env::var_os(gvr::toolchain::launch::AUTO_INSTALL_VAR).as_deref(),
+pub fn enabled(p: &dyn Process) -> bool {
+    gvr_core::toolchain::launch::auto_install_enabled(
+        p.var_os(gvr_core::toolchain::launch::AUTO_INSTALL_VAR)
+            .as_deref(),
     )
 }
 
 /// The `gvr` to run: the one recorded by `gvr rehash`, else `gvr` on PATH.
 fn gvr_binary(home: &GvrHome) -> PathBuf {
-    std::fs::read_to_string(home.shims_dir().join(GVR_BIN_FILE))
+    std::fs::read_to_string(home.gvr_bin_file())
         .ok()
         .map(|s| PathBuf::from(s.trim_end_matches(['\r', '\n'])))
         .filter(|p| p.is_file())

