@@ -123,6 +123,27 @@ impl<'a> GoProxy<'a> {
         &self.setting
     }
 
+    /// The same list for another platform's toolchain modules (a mirror sync).
+    pub fn for_platform(&self, platform: Platform) -> GoProxy<'a> {
+        GoProxy {
+            proxies: self.proxies.clone(),
+            http: self.http,
+            platform,
+            setting: self.setting.clone(),
+        }
+    }
+
+    /// GETs `rel` (e.g. `golang.org/toolchain/@v/<version>.info`) from the first proxy
+    /// that has it. Returns the body and the URL it came from.
+    pub fn get_file(
+        &self,
+        rel: &str,
+        reporter: &dyn Reporter,
+    ) -> Result<(Vec<u8>, String), ProxyError> {
+        let (body, base) = self.walk(rel, reporter, |base| self.get(base, rel, reporter))?;
+        Ok((body, format!("{base}/{rel}")))
+    }
+
     /// Only one `file://` proxy: Go installs toolchains from it without the checksum
     /// database (that is how a release is tested before publication).
     pub fn is_single_file_proxy(&self) -> bool {
