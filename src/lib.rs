@@ -15,6 +15,7 @@ pub use gvr_core::{exec, home, process, select, toolchain, version, workspace};
 pub mod dist;
 pub mod fsutil;
 pub mod gopls;
+pub mod mirror;
 pub mod report;
 pub mod shims;
 

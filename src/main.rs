@@ -56,6 +56,8 @@ enum Command {
     Cache(commands::cache::Args),
     /// Pinned gopls builds: install, pin, current, list, uninstall
     Gopls(commands::gopls::Args),
+    /// Air-gapped kits: sync one on a connected machine, verify it, serve it
+    Mirror(commands::mirror::Args),
 }
 
 fn main() -> ExitCode {
@@ -80,6 +82,7 @@ fn main() -> ExitCode {
         Command::Rehash(a) => commands::rehash::run(&ctx, a),
         Command::Cache(a) => commands::cache::run(&ctx, a),
         Command::Gopls(a) => commands::gopls::run(&ctx, a),
+        Command::Mirror(a) => commands::mirror::run(&ctx, a),
     };
     match result {
         Ok(code) => code,

@@ -4,6 +4,7 @@ pub mod gopls;
 pub mod install;
 pub mod list;
 pub mod list_remote;
+pub mod mirror;
 pub mod output;
 pub mod progress;
 pub mod uninstall;

@@ -5,6 +5,7 @@ mod fast_shim;
 mod gopls;
 mod install;
 mod install_selected;
+mod mirror;
 mod select;
 mod shims;
 mod support;
