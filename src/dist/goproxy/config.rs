@@ -40,8 +40,11 @@ impl GoEnv {
 
     /// The value of `key`, or `None` when neither the environment nor the file sets it.
     pub fn get(&self, key: &str) -> Option<String> {
-        if let Ok(v) = std::env::var(key) {
-            return Some(v);
+        // As in Go, an empty variable counts as unset.
+        if let Ok(v) = std::env::var(key).map(|v| v.trim().to_string()) {
+            if !v.is_empty() {
+                return Some(v);
+            }
         }
         self.file
             .iter()

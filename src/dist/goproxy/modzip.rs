@@ -5,7 +5,7 @@
 //! over a few threads, each with its own handle on the zip.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufReader, Read, Write};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -58,10 +58,9 @@ pub fn unpack(zip_path: &Path, prefix: &str, dest: &Path) -> Result<Unpacked, Mo
     if len > MAX_ZIP {
         return Err(ModZipError::TooLarge(len));
     }
-    let open = || -> Result<zip::ZipArchive<BufReader<File>>, ModZipError> {
+    let open = || -> Result<zip::ZipArchive<PosReader>, ModZipError> {
         let f = File::open(zip_path).map_err(io_err(zip_path))?;
-        zip::ZipArchive::new(BufReader::with_capacity(256 * 1024, f))
-            .map_err(|e| ModZipError::Corrupt(e.to_string()))
+        zip::ZipArchive::new(PosReader::new(f)).map_err(|e| ModZipError::Corrupt(e.to_string()))
     };
     let mut first = open()?;
     let total: u64 = (0..first.len())
@@ -123,7 +122,7 @@ struct Part {
 }
 
 fn unpack_part(
-    mut zip: zip::ZipArchive<BufReader<File>>,
+    mut zip: zip::ZipArchive<PosReader>,
     k: usize,
     of: usize,
     prefix: &str,
@@ -134,6 +133,7 @@ fn unpack_part(
         bytes: 0,
     };
     let mut buf = vec![0u8; 256 * 1024];
+    let mut made = std::collections::HashSet::new();
     for i in (k..zip.len()).step_by(of) {
         let mut entry = zip
             .by_index(i)
@@ -155,10 +155,14 @@ fn unpack_part(
         let sdk_rel = distpack::sdk_name(rel);
         let path = dest.join(&sdk_rel);
         if let Some(dir) = path.parent() {
-            fs::create_dir_all(dir).map_err(|source| ModZipError::Io {
-                path: dir.to_path_buf(),
-                source,
-            })?;
+            // Entries come directory by directory: skip the syscalls for a known one.
+            if !made.contains(dir) {
+                fs::create_dir_all(dir).map_err(|source| ModZipError::Io {
+                    path: dir.to_path_buf(),
+                    source,
+                })?;
+                made.insert(dir.to_path_buf());
+            }
         }
         let mut opts = OpenOptions::new();
         opts.write(true).create_new(true);
@@ -198,6 +202,78 @@ fn unpack_part(
         part.files.push((name, hash.finalize().into()));
     }
     Ok(part)
+}
+
+/// A buffered reader for the zip that keeps its position itself and reads at offsets,
+/// so the zip reader's many seeks (several per entry) cost no system call and do not
+/// throw the buffer away when they land inside it.
+struct PosReader {
+    file: File,
+    len: u64,
+    pos: u64,
+    buf: Vec<u8>,
+    /// The file offset of `buf[0]`; `buf` holds valid bytes up to its length.
+    buf_at: u64,
+}
+
+const POS_BUF: usize = 64 * 1024;
+
+impl PosReader {
+    fn new(file: File) -> PosReader {
+        let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+        PosReader {
+            file,
+            len,
+            pos: 0,
+            buf: Vec::with_capacity(POS_BUF),
+            buf_at: 0,
+        }
+    }
+
+    fn read_at(&self, out: &mut [u8], at: u64) -> io::Result<usize> {
+        #[cfg(unix)]
+        return std::os::unix::fs::FileExt::read_at(&self.file, out, at);
+        #[cfg(windows)]
+        return std::os::windows::fs::FileExt::seek_read(&self.file, out, at);
+    }
+}
+
+impl Read for PosReader {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let end = self.buf_at + self.buf.len() as u64;
+        if self.pos < self.buf_at || self.pos >= end {
+            if out.len() >= POS_BUF {
+                let n = self.read_at(out, self.pos)?;
+                self.pos += n as u64;
+                return Ok(n);
+            }
+            self.buf.resize(POS_BUF, 0);
+            let mut buf = std::mem::take(&mut self.buf);
+            let n = self.read_at(&mut buf, self.pos);
+            buf.truncate(*n.as_ref().unwrap_or(&0));
+            self.buf = buf;
+            self.buf_at = self.pos;
+            n?;
+        }
+        let from = (self.pos - self.buf_at) as usize;
+        let n = out.len().min(self.buf.len() - from);
+        out[..n].copy_from_slice(&self.buf[from..from + n]);
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for PosReader {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        let target = match to {
+            SeekFrom::Start(p) => Some(p),
+            SeekFrom::End(d) => self.len.checked_add_signed(d),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        self.pos = target
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek before the start"))?;
+        Ok(self.pos)
+    }
 }
 
 /// A module file name: relative, `/`-separated, no empty, `.` or `..` elements.
