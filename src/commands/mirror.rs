@@ -191,6 +191,10 @@ fn sync_cmd(
                 continue;
             }
             seen.push(gopls.clone());
+            if let Some(n) = kit_gopls::collected(&kit, gopls) {
+                gopls_done.push(format!("gopls {gopls} ({n} module files)"));
+                continue;
+            }
             let scratch = Staging::new(&ctx.home.tmp_dir(), "kitgopls").with_context(|| {
                 format!(
                     "cannot create scratch space in {}",
@@ -209,7 +213,7 @@ fn sync_cmd(
                 &scratch.entry("work"),
                 &reporter,
             )?;
-            gopls_done.push(format!("gopls {gopls} ({n} module versions)"));
+            gopls_done.push(format!("gopls {gopls} ({n} module files)"));
         }
     }
 

@@ -42,6 +42,10 @@ pub fn collect(
     scratch: &Path,
     reporter: &dyn Reporter,
 ) -> Result<usize, MirrorError> {
+    if let Some(n) = collected(kit, gopls) {
+        return Ok(n);
+    }
+    let marker_rel = marker(gopls);
     let modcache = scratch.join("mod");
     let gopath = scratch.join("gopath");
     let gobin = scratch.join("bin");
@@ -100,6 +104,7 @@ pub fn collect(
     let upstream = proxy.sumdb_remote(db, &crate::report::Silent);
     let remote = Collecting::new(kit, &db.name, &upstream);
     let client = Client::new(db, &remote, &store);
+    let mut copied = Vec::new();
     for m in &modules {
         let found = client
             .lookup(&m.module, &m.version)
@@ -132,6 +137,7 @@ pub fn collect(
             .map_err(|e| MirrorError::io(&kit.path("sumdb"), e))?;
         for rel in [&m.mod_file, &m.zip_file].into_iter().flatten() {
             copy_in(&cache.path(rel), &kit.path(rel))?;
+            copied.push(rel.clone());
         }
         let info = format!(
             "{}/@v/{}.info",
@@ -143,8 +149,26 @@ pub fn collect(
         }
     }
     write_lists(kit)?;
+    let list: String = copied.iter().map(|f| format!("{f}\n")).collect();
+    let marker = kit.path(&marker_rel);
+    write_atomic(&marker, list.as_bytes()).map_err(|e| MirrorError::io(&marker, e))?;
     reporter.finish();
-    Ok(modules.len())
+    Ok(copied.len())
+}
+
+fn marker(gopls: &GoplsVersion) -> String {
+    format!("gopls/{gopls}/modules.txt")
+}
+
+/// The closure of `gopls` if the kit holds all of it already (its list is written only
+/// once every file of it is in the kit): how many files.
+pub fn collected(kit: &Kit, gopls: &GoplsVersion) -> Option<usize> {
+    let text = fs::read_to_string(kit.path(&marker(gopls))).ok()?;
+    let files: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
+    files
+        .iter()
+        .all(|f| kit.path(f).is_file())
+        .then_some(files.len())
 }
 
 /// Copies `from` to `to` unless it is there: via a hidden partial name, then renamed.

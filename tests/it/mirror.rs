@@ -423,3 +423,36 @@ fn a_killed_sync_completes_when_run_again() {
         .iter()
         .any(|f| f.contains(".partial")));
 }
+
+#[test]
+fn from_pins_syncs_every_version_pinned_under_a_tree() {
+    let u = upstream(&["1.22.6", "1.22.10"], &["1.22.6", "1.22.10"]);
+    let g = u.syncer();
+    g.write("repos/a/.go-version", "1.22.6\n");
+    g.write("repos/b/go.mod", "module b\n\ngo 1.22\n\ntoolchain go1.22.10\n");
+    g.write("repos/b/vendor/x/.go-version", "1.21.0\n");
+    let kit = kit_dir(&g);
+    let pins = g.work().join("repos");
+    g.run([
+        "mirror".as_ref(),
+        "sync".as_ref(),
+        kit.as_os_str(),
+        "--from-pins".as_ref(),
+        pins.as_os_str(),
+    ])
+    .ok()
+    .stderr_has("go1.22.6, go1.22.10");
+    assert!(kit.join(archive("1.22.10")).is_file());
+    // Another platform: what the upstream lacks for it is named, nothing half-done.
+    g.run([
+        "mirror".as_ref(),
+        "sync".as_ref(),
+        kit.as_os_str(),
+        "1.22.6".as_ref(),
+        "--platforms".as_ref(),
+        "plan9/mips".as_ref(),
+    ])
+    .fails()
+    .stderr_has("plan9-mips");
+    verify(&g, &kit).ok();
+}
