@@ -23,6 +23,12 @@ fn release_entries(v: &str) -> Vec<RawEntry> {
         b"<html>spec</html>",
     ));
     e.push(RawEntry::file("go/src/go.mod", 0o644, b"module std\n"));
+    // Enough bytes that a slowed download can be interrupted.
+    e.push(RawEntry::file(
+        "go/pkg/tool/data.bin",
+        0o644,
+        &crate::support::fixtures::noise(64 << 10, v.len() as u64),
+    ));
     e
 }
 
@@ -370,21 +376,22 @@ fn a_killed_sync_completes_when_run_again() {
     for v in ["1.22.6", "1.22.10"] {
         u.mirror_server.set_fault(
             &format!("/{}", archive(v)),
-            Fault::new().slow(4096, Duration::from_millis(2)),
+            Fault::new().slow(512, Duration::from_millis(10)),
         );
         u.proxy_server.set_fault(
             &format!("/{}", toolchain_zip(v)),
-            Fault::new().slow(4096, Duration::from_millis(2)),
+            Fault::new().slow(512, Duration::from_millis(10)),
         );
     }
     let g = u.syncer();
     let kit = kit_dir(&g);
     let mut seed = std::process::id() as u64;
+    let mut interrupted = 0;
     for _ in 0..4 {
         seed = seed
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
-        let delay = Duration::from_millis(50 + (seed >> 33) % 700);
+        let delay = Duration::from_millis(30 + (seed >> 33) % 400);
         let mut cmd = g.command([
             "mirror".as_ref(),
             "sync".as_ref(),
@@ -404,6 +411,10 @@ fn a_killed_sync_completes_when_run_again() {
             }
             std::thread::sleep(Duration::from_millis(5));
         }
+        let status = child.try_wait().unwrap();
+        if status.is_none() {
+            interrupted += 1;
+        }
         let _ = child.kill();
         let _ = child.wait();
         // Whatever has its final name is complete.
@@ -417,6 +428,10 @@ fn a_killed_sync_completes_when_run_again() {
             }
         }
     }
+    assert!(
+        interrupted > 0,
+        "no run was killed mid-sync; slow the downloads down"
+    );
     sync(&g, &["1.22.6", "1.22.10"]).ok();
     verify(&g, &kit).ok();
     assert!(!crate::support::cli::tree(&kit)
@@ -429,7 +444,10 @@ fn from_pins_syncs_every_version_pinned_under_a_tree() {
     let u = upstream(&["1.22.6", "1.22.10"], &["1.22.6", "1.22.10"]);
     let g = u.syncer();
     g.write("repos/a/.go-version", "1.22.6\n");
-    g.write("repos/b/go.mod", "module b\n\ngo 1.22\n\ntoolchain go1.22.10\n");
+    g.write(
+        "repos/b/go.mod",
+        "module b\n\ngo 1.22\n\ntoolchain go1.22.10\n",
+    );
     g.write("repos/b/vendor/x/.go-version", "1.21.0\n");
     let kit = kit_dir(&g);
     let pins = g.work().join("repos");
