@@ -130,7 +130,7 @@ fn kit_proxy_of<'a, 'h>(o: &'a Origin<'h>) -> &'a GoProxy<'h> {
 
 /// Whether go.dev's name resolves: a DNS failure means go.dev is unreachable from here
 /// (a network that blocks it, or none), so there is no point in retrying it.
-fn go_dev_resolves() -> bool {
+pub fn go_dev_resolves() -> bool {
     use std::net::ToSocketAddrs;
     ("go.dev", 443)
         .to_socket_addrs()

@@ -161,11 +161,18 @@ fn sync_cmd(
         .filter(|m| !m.trim().is_empty())
         .filter(|m| absolute(Path::new(m)).ok().as_deref() != Some(kit.root()));
     let reporter = Progress::new(ctx.global.quiet, ctx.global.verbose);
+    let archives = archives_from.is_some() || super::install::go_dev_resolves();
+    if !archives {
+        ctx.out.warn(
+            "go.dev cannot be resolved: the kit gets the toolchain modules only (give --mirror for go.dev-layout archives)",
+        );
+    }
     let _lock = sync::lock(&kit, &reporter)?;
     let opts = SyncOptions {
         specs,
         platforms: platforms.clone(),
         archives_from,
+        archives,
         jobs,
     };
     let report = sync::sync_releases(&ctx.home, &kit, &db, &proxy, &fetch, &opts, &reporter)?;

@@ -257,7 +257,8 @@ pub struct ModuleFiles {
 }
 
 /// The kit behind `--mirror`, if it is one: its manifest read from a directory or
-/// fetched from an http(s) URL. `Ok(None)` for a plain go.dev-layout mirror.
+/// fetched from an http(s) URL. `Ok(None)` for a plain go.dev-layout mirror, or an
+/// http(s) one that cannot be asked.
 pub fn material(
     mirror: &str,
     http: &dyn crate::dist::goproxy::Http,
@@ -273,8 +274,9 @@ pub fn material(
         },
         Location::Http(u) => match http.get(&format!("{u}/{MANIFEST}"), &crate::report::Silent) {
             Ok(b) => b,
-            Err(HttpError::NotFound(_)) => return Ok(None),
-            Err(HttpError::Failed(why)) => return Err(why),
+            // Unreachable (or --offline): used as a plain mirror, whose own failures
+            // (or the download cache) then decide.
+            Err(HttpError::NotFound(_) | HttpError::Failed(_)) => return Ok(None),
         },
         Location::GoDev => return Ok(None),
     };

@@ -36,6 +36,8 @@ pub enum MirrorError {
     },
     #[error("nothing vouches for {url}: its source gives no sha256 and releases before Go 1.21 are not in the checksum database; it was not added to the kit")]
     NoAnchor { url: String },
+    #[error("go{version} for {platform} is only published as a go.dev archive (releases before Go 1.21 have no toolchain module), and go.dev cannot be reached; give --mirror with its archive")]
+    NoArchiveSource { version: String, platform: String },
     #[error("a kit carries checksum-database proofs, and {why}; unset it (or GONOSUMDB/GOPRIVATE) to sync")]
     SumdbOff { why: String },
     #[error("{0}")]

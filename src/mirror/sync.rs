@@ -34,6 +34,9 @@ pub struct SyncOptions {
     pub platforms: Vec<Platform>,
     /// The go.dev-layout source of archives (`None`: go.dev).
     pub archives_from: Option<String>,
+    /// Whether to fetch archives at all (not when go.dev is the source and cannot be
+    /// reached: the kit then holds the toolchain modules).
+    pub archives: bool,
     /// Parallel downloads.
     pub jobs: usize,
 }
@@ -125,6 +128,7 @@ pub fn sync_releases(
     for spec in &opts.specs {
         let v = match spec {
             VersionSpec::Exact(v) => v.release_name(),
+            _ if !opts.archives => proxy.resolve(spec, reporter)?,
             _ => match host.resolve(home, spec, reporter) {
                 Ok(v) => v,
                 Err(e) => {
@@ -152,6 +156,15 @@ pub fn sync_releases(
                     module_version: distpack::module_version(v, platform),
                     platform: platform.clone(),
                 });
+            }
+            if !opts.archives {
+                if !distpack::has_module(v) {
+                    return Err(MirrorError::NoArchiveSource {
+                        version: v.to_string(),
+                        platform: platform.to_string(),
+                    });
+                }
+                continue;
             }
             match archives.locate(home, v, reporter) {
                 Ok(located) => jobs.push(Job::Archive {
