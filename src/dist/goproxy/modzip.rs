@@ -72,9 +72,8 @@ pub fn unpack(zip_path: &Path, prefix: &str, dest: &Path) -> Result<Unpacked, Mo
         total = total.saturating_add(e.size());
         order.push((e.compressed_size(), i));
     }
-    // Largest first, taken by whichever thread is free: the few big binaries do not all
-    // land on one thread at the end.
-    order.sort_unstable_by(|a, b| b.cmp(a));
+    // In file order (each thread's read buffer then covers its next entries), taken by
+    // whichever thread is free.
     let order: Vec<usize> = order.into_iter().map(|(_, i)| i).collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
     // The sizes in the directory are checked against what is read, below.
@@ -90,10 +89,9 @@ pub fn unpack(zip_path: &Path, prefix: &str, dest: &Path) -> Result<Unpacked, Mo
         .map(|n| n.get() + 1)
         .unwrap_or(2)
         .clamp(2, 5);
-    let mut archives = vec![first];
-    for _ in 1..threads {
-        archives.push(open()?);
-    }
+    // Clones share the parsed central directory (9,500 entries: megabytes) and each
+    // get their own read position and buffer.
+    let archives: Vec<_> = (0..threads).map(|_| first.clone()).collect();
     let results: Vec<Result<Part, ModZipError>> = std::thread::scope(|s| {
         let handles: Vec<_> = archives
             .into_iter()
@@ -222,8 +220,9 @@ fn unpack_part(
 /// A buffered reader for the zip that keeps its position itself and reads at offsets,
 /// so the zip reader's many seeks (several per entry) cost no system call and do not
 /// throw the buffer away when they land inside it.
+#[derive(Clone)]
 struct PosReader {
-    file: File,
+    file: std::sync::Arc<File>,
     len: u64,
     pos: u64,
     buf: Vec<u8>,
@@ -237,7 +236,7 @@ impl PosReader {
     fn new(file: File) -> PosReader {
         let len = file.metadata().map(|m| m.len()).unwrap_or(0);
         PosReader {
-            file,
+            file: std::sync::Arc::new(file),
             len,
             pos: 0,
             buf: Vec::with_capacity(POS_BUF),
@@ -247,9 +246,9 @@ impl PosReader {
 
     fn read_at(&self, out: &mut [u8], at: u64) -> io::Result<usize> {
         #[cfg(unix)]
-        return std::os::unix::fs::FileExt::read_at(&self.file, out, at);
+        return std::os::unix::fs::FileExt::read_at(&*self.file, out, at);
         #[cfg(windows)]
-        return std::os::windows::fs::FileExt::seek_read(&self.file, out, at);
+        return std::os::windows::fs::FileExt::seek_read(&*self.file, out, at);
     }
 }
 
