@@ -17,11 +17,12 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
 use sha2::{Digest, Sha256};
 
+use super::archive_check::check_archive;
 use super::durable;
 use super::fetch::{self, FetchError};
 use super::receipt::{ChecksumSource, Receipt};
 use super::source::{ArchiveLocation, Located, Source, SourceError};
-use super::trust::{self, Anchor, Checked, Trust, TrustError};
+use super::trust::{Anchor, Trust, TrustError};
 use super::unpack::{self, Format, UnpackError, UnpackStats};
 use crate::fsutil::{clean_staging, remove_dir_via_staging, FileLock, Staging};
 use crate::home::GvrHome;
@@ -266,99 +267,6 @@ pub fn install(
         toolchain_module: checked.toolchain_module,
         warnings: checked.warnings,
     })
-}
-
-/// How an unpacked archive was anchored.
-struct ArchiveCheck {
-    anchor: Anchor,
-    module_h1: Option<String>,
-    toolchain_module: bool,
-    warnings: Vec<String>,
-}
-
-/// For releases Go published as a toolchain module, hashes the unpacked archive's
-/// module-covered files and checks them against the checksum database, so no source
-/// can swap a release Go published. Older releases, an unreachable database (unless
-/// GVR_SUMDB=require) and GOSUMDB=off keep the sha256 anchor.
-fn check_archive(
-    home: &GvrHome,
-    source: &Source,
-    located: &Located,
-    dir: &Path,
-    opts: &InstallOptions,
-    reporter: &dyn Reporter,
-) -> Result<ArchiveCheck, InstallError> {
-    let fallback = match &located.checksum {
-        ChecksumSource::Unverified => Anchor::Unverified,
-        ChecksumSource::Index { .. } => Anchor::GoDevIndex,
-        _ => Anchor::MirrorAsserted,
-    };
-    let mut out = check_against_sumdb(home, source, located, dir, opts, &fallback, reporter)?;
-    if out.anchor == Anchor::MirrorAsserted && source.is_plain_http() {
-        out.warnings.push(format!(
-            "{} vouches for its own archive over plain http; anyone on the path could have changed both",
-            source.name()
-        ));
-    }
-    Ok(out)
-}
-
-fn check_against_sumdb(
-    home: &GvrHome,
-    source: &Source,
-    located: &Located,
-    dir: &Path,
-    opts: &InstallOptions,
-    fallback: &Anchor,
-    reporter: &dyn Reporter,
-) -> Result<ArchiveCheck, InstallError> {
-    let version = &located.version;
-    let mut out = ArchiveCheck {
-        anchor: fallback.clone(),
-        module_h1: None,
-        toolchain_module: false,
-        warnings: Vec::new(),
-    };
-    let (Some(trust), true) = (&opts.trust, trust::archive_checkable(version)) else {
-        return Ok(out);
-    };
-    out.toolchain_module = super::distpack::lacks_full_tree(dir);
-    if let Some(why) = trust.skipped() {
-        out.warnings.push(format!(
-            "go{version} was not checked against the checksum database ({why}); anchored by {} only",
-            fallback.kind()
-        ));
-        return Ok(out);
-    }
-    let platform = source.platform();
-    let mv = super::distpack::module_version(version, platform);
-    reporter.start("hashing the module-covered files", None);
-    let tree = super::distpack::hash_tree(dir, &mv, &[".gvr"]).map_err(|source| {
-        InstallError::TreeHash {
-            version: version.clone(),
-            source,
-        }
-    })?;
-    reporter.finish();
-    out.module_h1 = Some(tree.h1.clone());
-    let http = trust.http();
-    let proxy = super::goproxy::GoProxy::from_env(&trust.env, &http).map_err(TrustError::from)?;
-    let what = format!("{} from {}", located.filename, source.name());
-    match trust.check(home, &proxy, version, &tree.h1, &what, reporter)? {
-        Checked::Verified(anchor) => out.anchor = anchor,
-        Checked::Skipped(_) => unreachable!("handled above"),
-        Checked::Unreachable(why) if trust.require => {
-            return Err(InstallError::SumdbRequired {
-                why,
-                fallback: fallback.kind().to_string(),
-            })
-        }
-        Checked::Unreachable(why) => out.warnings.push(format!(
-            "the checksum database cannot be reached ({why}); go{version} is anchored by {} only (GVR_SUMDB=require makes this an error)",
-            fallback.kind()
-        )),
-    }
-    Ok(out)
 }
 
 /// Removes an installed version: renamed out of `versions/` first, so a half-deleted

@@ -1,6 +1,7 @@
 //! Release distribution: the release index, where releases come from, fetching over
 //! HTTP with retries and resume, safe unpacking, and the locked, atomic install.
 
+mod archive_check;
 pub mod dirhash;
 pub mod distpack;
 mod durable;

@@ -63,9 +63,19 @@ pub fn unpack(zip_path: &Path, prefix: &str, dest: &Path) -> Result<Unpacked, Mo
         zip::ZipArchive::new(PosReader::new(f)).map_err(|e| ModZipError::Corrupt(e.to_string()))
     };
     let mut first = open()?;
-    let total: u64 = (0..first.len())
-        .filter_map(|i| first.by_index_raw(i).ok().map(|e| e.size()))
-        .fold(0u64, |a, b| a.saturating_add(b));
+    let mut total = 0u64;
+    let mut order = Vec::with_capacity(first.len());
+    for i in 0..first.len() {
+        let e = first
+            .by_index_raw(i)
+            .map_err(|e| ModZipError::Corrupt(e.to_string()))?;
+        total = total.saturating_add(e.size());
+        order.push((e.compressed_size(), i));
+    }
+    // In file order (each thread's read buffer then covers its next entries), taken by
+    // whichever thread is free.
+    let order: Vec<usize> = order.into_iter().map(|(_, i)| i).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
     // The sizes in the directory are checked against what is read, below.
     if total > MAX_UNPACKED {
         return Err(refused(
@@ -73,19 +83,22 @@ pub fn unpack(zip_path: &Path, prefix: &str, dest: &Path) -> Result<Unpacked, Mo
             "it unpacks to more than 2 GiB",
         ));
     }
+    // One more thread than cores: a thread waiting on a file system call leaves its
+    // core to another.
     let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .clamp(1, 4);
-    let mut archives = vec![first];
-    for _ in 1..threads {
-        archives.push(open()?);
-    }
+        .map(|n| n.get() + 1)
+        .unwrap_or(2)
+        .clamp(2, 5);
+    // Clones share the parsed central directory (9,500 entries: megabytes) and each
+    // get their own read position and buffer.
+    let archives: Vec<_> = (0..threads).map(|_| first.clone()).collect();
     let results: Vec<Result<Part, ModZipError>> = std::thread::scope(|s| {
         let handles: Vec<_> = archives
             .into_iter()
-            .enumerate()
-            .map(|(k, zip)| s.spawn(move || unpack_part(zip, k, threads, prefix, dest)))
+            .map(|zip| {
+                let (order, next) = (&order, &next);
+                s.spawn(move || unpack_part(zip, order, next, prefix, dest))
+            })
             .collect();
         handles
             .into_iter()
@@ -123,8 +136,8 @@ struct Part {
 
 fn unpack_part(
     mut zip: zip::ZipArchive<PosReader>,
-    k: usize,
-    of: usize,
+    order: &[usize],
+    next: &std::sync::atomic::AtomicUsize,
     prefix: &str,
     dest: &Path,
 ) -> Result<Part, ModZipError> {
@@ -134,7 +147,7 @@ fn unpack_part(
     };
     let mut buf = vec![0u8; 256 * 1024];
     let mut made = std::collections::HashSet::new();
-    for i in (k..zip.len()).step_by(of) {
+    while let Some(&i) = order.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
         let mut entry = zip
             .by_index(i)
             .map_err(|e| ModZipError::Corrupt(e.to_string()))?;
@@ -207,8 +220,9 @@ fn unpack_part(
 /// A buffered reader for the zip that keeps its position itself and reads at offsets,
 /// so the zip reader's many seeks (several per entry) cost no system call and do not
 /// throw the buffer away when they land inside it.
+#[derive(Clone)]
 struct PosReader {
-    file: File,
+    file: std::sync::Arc<File>,
     len: u64,
     pos: u64,
     buf: Vec<u8>,
@@ -222,7 +236,7 @@ impl PosReader {
     fn new(file: File) -> PosReader {
         let len = file.metadata().map(|m| m.len()).unwrap_or(0);
         PosReader {
-            file,
+            file: std::sync::Arc::new(file),
             len,
             pos: 0,
             buf: Vec::with_capacity(POS_BUF),
@@ -232,9 +246,9 @@ impl PosReader {
 
     fn read_at(&self, out: &mut [u8], at: u64) -> io::Result<usize> {
         #[cfg(unix)]
-        return std::os::unix::fs::FileExt::read_at(&self.file, out, at);
+        return std::os::unix::fs::FileExt::read_at(&*self.file, out, at);
         #[cfg(windows)]
-        return std::os::windows::fs::FileExt::seek_read(&self.file, out, at);
+        return std::os::windows::fs::FileExt::seek_read(&*self.file, out, at);
     }
 }
 
