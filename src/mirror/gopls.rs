@@ -232,3 +232,32 @@ pub fn build_env_for_kit(
         ("GOFLAGS".into(), "-modcacherw".into()),
     ])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kit_build_reads_the_kit_with_its_tree_head() {
+        let d = tempfile::tempdir().unwrap();
+        let home = GvrHome::at(d.path().join("gvr"), d.path().join("cache"));
+        let db = match crate::dist::sumdb::config::parse("").unwrap() {
+            crate::dist::sumdb::Setting::Use(db) => db,
+            _ => unreachable!(),
+        };
+        let kit = Location::Dir(d.path().join("kit"));
+        let env = build_env_for_kit(&home, &kit, &db, b"go.sum database tree\n1\nx\n").unwrap();
+        let get = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        assert_eq!(
+            get("GOPROXY"),
+            Some(format!("file://{}", d.path().join("kit").display()).into())
+        );
+        let gopath = PathBuf::from(get("GOPATH").unwrap());
+        assert_eq!(
+            fs::read(gopath.join("pkg/sumdb/sum.golang.org/latest")).unwrap(),
+            b"go.sum database tree\n1\nx\n"
+        );
+        // GOSUMDB is left as the user set it: Go verifies against the kit's material.
+        assert_eq!(get("GOSUMDB"), None);
+    }
+}
