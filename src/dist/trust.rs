@@ -195,10 +195,22 @@ impl Trust {
                 &http,
                 kit.files.clone(),
             );
+            // The kit's records are proven in the kit's own signed tree, with a store of
+            // its own: the kit carries no tiles linking that tree to whatever tree head
+            // this machine stored online (older or newer), so comparing them would fail
+            // for want of proof, not for a fork.
+            let scratch =
+                crate::fsutil::Staging::new(&home.tmp_dir(), "kitsumdb").map_err(|e| {
+                    SumdbError::Io {
+                        path: home.tmp_dir(),
+                        source: e,
+                    }
+                })?;
+            let store = TreeStore::new(scratch.path());
             // The kit carries the material: missing material is its fault, never a
             // reason to fall back to a weaker anchor.
             return match self.check_in(
-                home,
+                &store,
                 &remote,
                 version,
                 &module_version,
@@ -217,7 +229,7 @@ impl Trust {
         }
         let remote = proxy.sumdb_remote(db, reporter);
         self.check_in(
-            home,
+            &TreeStore::new(home.root().join("sumdb")),
             &remote,
             version,
             &module_version,
@@ -229,13 +241,13 @@ impl Trust {
     }
 
     /// [`Trust::check`] with the database reached through `remote` (a kit's material)
-    /// for `module_version`. With `refresh_latest`, the remote's `latest` tree head is
+    /// for `module_version`, tree heads kept in `store`. With `refresh_latest`, the remote's `latest` tree head is
     /// merged first, so every record is proven in that one tree (a kit carries the tiles
     /// for it, not for whichever tree each lookup happened to see).
     #[allow(clippy::too_many_arguments)]
     pub fn check_in(
         &self,
-        home: &GvrHome,
+        store: &TreeStore,
         remote: &dyn sumdb::Remote,
         version: &GoVersion,
         module_version: &str,
@@ -257,8 +269,7 @@ impl Trust {
             ),
             None,
         );
-        let store = TreeStore::new(home.root().join("sumdb"));
-        let client = Client::new(db, remote, &store);
+        let client = Client::new(db, remote, store);
         let looked = if refresh_latest {
             client
                 .update_latest()

@@ -474,3 +474,29 @@ fn from_pins_syncs_every_version_pinned_under_a_tree() {
     .stderr_has("plan9-mips");
     verify(&g, &kit).ok();
 }
+
+/// A machine that stored a newer tree head while online still installs from an older
+/// kit: the kit's records are proven in the kit's own signed tree.
+#[test]
+fn an_older_kit_installs_on_a_machine_that_was_online_later() {
+    let mut u = upstream(&["1.22.6"], &["1.22.6"]);
+    let g = u.syncer();
+    sync(&g, &["1.22.6"]).ok();
+    let kit = kit_dir(&g);
+    // The log grows after the sync; this machine sees the larger tree online.
+    let zip = module_zip_from(&release_entries("1.22.10"), "1.22.10");
+    let h1 = h1_of_zip(&zip);
+    u.proxy.publish("1.22.10", &zip, &h1);
+    let mut a = offline(&u, &kit);
+    a.env("GOPROXY", u.proxy_server.url())
+        .env("GVR_SOURCE", "goproxy")
+        .unset("GVR_MIRROR");
+    a.run(["install", "1.22.10"]).ok();
+    u.proxy_server.stop();
+    u.mirror_server.stop();
+    a.env("GOPROXY", "http://127.0.0.1:9")
+        .unset("GVR_SOURCE")
+        .mirror(&kit);
+    let r = a.run(["install", "1.22.6", "-v"]).ok();
+    assert!(r.stderr.contains("anchor sumdb"), "{r:?}");
+}
