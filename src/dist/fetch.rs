@@ -338,6 +338,21 @@ impl Fetcher {
         self.download_checked(url, expected_size, false, reporter, sink)
     }
 
+    /// [`Fetcher::download_file`] continuing a file of which the first `offset` bytes are
+    /// already on disk (a download an earlier process began): asks for the rest with
+    /// `Range`, and a server that ignores it is read from the start with those bytes
+    /// skipped. `sink` gets only the bytes after `offset`.
+    pub fn download_file_from(
+        &self,
+        url: &str,
+        offset: u64,
+        expected_size: Option<u64>,
+        reporter: &dyn Reporter,
+        sink: &mut dyn FnMut(&[u8]) -> io::Result<()>,
+    ) -> Result<u64, FetchError> {
+        self.download_inner(url, offset, expected_size, false, reporter, sink)
+    }
+
     fn download_checked(
         &self,
         url: &str,
@@ -346,8 +361,20 @@ impl Fetcher {
         reporter: &dyn Reporter,
         sink: &mut dyn FnMut(&[u8]) -> io::Result<()>,
     ) -> Result<u64, FetchError> {
+        self.download_inner(url, 0, expected_size, archive, reporter, sink)
+    }
+
+    fn download_inner(
+        &self,
+        url: &str,
+        offset: u64,
+        expected_size: Option<u64>,
+        archive: bool,
+        reporter: &dyn Reporter,
+        sink: &mut dyn FnMut(&[u8]) -> io::Result<()>,
+    ) -> Result<u64, FetchError> {
         let mut p = Progress {
-            received: 0,
+            received: offset,
             head: Vec::new(),
             // Not an archive: nothing to check, every byte goes straight on.
             head_checked: !archive,

@@ -153,9 +153,10 @@ impl Kit {
         Ok(out)
     }
 
-    /// Removes the scratch files a killed sync left (`.<name>.partial`, the temp files
-    /// of atomic writes). Only called with the sync lock held.
-    pub fn clean_scratch(&self) -> io::Result<usize> {
+    /// Removes the scratch files a killed sync left: the temp files of atomic writes,
+    /// and with `partials` also the `.<name>.partial` downloads (which a sync otherwise
+    /// continues). Only called with the sync lock held.
+    pub fn clean_scratch(&self, partials: bool) -> io::Result<usize> {
         let mut removed = 0;
         let mut stack = vec![self.root.clone()];
         while let Some(dir) = stack.pop() {
@@ -168,7 +169,7 @@ impl Kit {
                         stack.push(entry.path());
                     }
                 } else if name.starts_with('.')
-                    && (name.ends_with(".partial") || name.contains(".tmp"))
+                    && ((partials && name.ends_with(".partial")) || name.contains(".tmp"))
                 {
                     fs::remove_file(entry.path())?;
                     removed += 1;
@@ -338,7 +339,8 @@ mod tests {
         assert_eq!(m[0].zip_file, None);
         assert_eq!(m[1].version, "v0.0.1-go1.22.6.linux-amd64");
         assert!(m[1].zip_file.is_some() && m[1].mod_file.is_some());
-        assert_eq!(kit.clean_scratch().unwrap(), 1);
+        assert_eq!(kit.clean_scratch(false).unwrap(), 0);
+        assert_eq!(kit.clean_scratch(true).unwrap(), 1);
         assert_eq!(kit.files().unwrap().len(), 5);
     }
 }

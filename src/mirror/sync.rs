@@ -107,7 +107,8 @@ pub fn lock(kit: &Kit, reporter: &dyn Reporter) -> Result<FileLock, MirrorError>
         ))
     })
     .map_err(|e| MirrorError::io(&path, e))?;
-    kit.clean_scratch()
+    // Partial downloads stay: the sync continues them.
+    kit.clean_scratch(false)
         .map_err(|e| MirrorError::io(kit.root(), e))?;
     Ok(lock)
 }
@@ -211,6 +212,9 @@ pub fn sync_releases(
         report.downloaded.push(job.final_rel());
     }
     write_toolchain_list(kit)?;
+    // Every job is settled: what is still partial belongs to nothing asked for now.
+    kit.clean_scratch(true)
+        .map_err(|e| MirrorError::io(kit.root(), e))?;
     Ok(report)
 }
 
@@ -280,33 +284,60 @@ fn download_one(
     if let Some(dir) = partial.parent() {
         fs::create_dir_all(dir).map_err(|e| MirrorError::io(dir, e))?;
     }
-    let mut file = fs::File::create(&partial).map_err(|e| MirrorError::io(&partial, e))?;
-    let mut sink = |chunk: &[u8]| std::io::Write::write_all(&mut file, chunk);
-    match job {
-        Job::Module {
-            version, platform, ..
-        } => {
-            let p = proxy_for(proxy, platform);
-            let loc = p.locate(version, reporter)?;
-            match &loc {
-                ZipLocation::Path(path) => {
-                    let mut src = fs::File::open(path).map_err(|e| MirrorError::io(path, e))?;
-                    std::io::copy(&mut src, &mut file).map_err(|e| MirrorError::io(&partial, e))?;
-                }
-                ZipLocation::Url { .. } => {
-                    p.download(&loc, reporter, &mut sink)?;
+    // What an earlier, interrupted sync downloaded is continued with a Range request.
+    let offset = fs::metadata(&partial).map(|m| m.len()).unwrap_or(0);
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&partial)
+        .map_err(|e| MirrorError::io(&partial, e))?;
+    // Appends always go to the end, so truncating restarts the file.
+    let restart = || file.set_len(0).map_err(|e| MirrorError::io(&partial, e));
+    let fetcher = crate::dist::fetch::Fetcher::new(fetch.clone());
+    let result: Result<(), MirrorError> = (|| {
+        let mut sink = |chunk: &[u8]| std::io::Write::write_all(&mut &file, chunk);
+        match job {
+            Job::Module {
+                version, platform, ..
+            } => {
+                let p = proxy_for(proxy, platform);
+                let loc = p.locate(version, reporter)?;
+                match &loc {
+                    ZipLocation::Path(path) => {
+                        restart()?;
+                        let mut src = fs::File::open(path).map_err(|e| MirrorError::io(path, e))?;
+                        std::io::copy(&mut src, &mut &file)
+                            .map_err(|e| MirrorError::io(&partial, e))?;
+                    }
+                    // No credentials in the URL: resumable, and its errors show nothing secret.
+                    ZipLocation::Url { public, fetch } if public == fetch => {
+                        fetcher.download_file_from(public, offset, None, reporter, &mut sink)?;
+                    }
+                    ZipLocation::Url { .. } => {
+                        restart()?;
+                        p.download(&loc, reporter, &mut sink)?;
+                    }
                 }
             }
+            Job::Archive { located, .. } => match &located.location {
+                ArchiveLocation::Path(path) => {
+                    restart()?;
+                    copy_local(path, located.size, reporter, &mut sink)?;
+                }
+                ArchiveLocation::Url(url) => {
+                    fetcher.download_file_from(url, offset, located.size, reporter, &mut sink)?;
+                }
+            },
         }
-        Job::Archive { located, .. } => match &located.location {
-            ArchiveLocation::Path(path) => {
-                copy_local(path, located.size, reporter, &mut sink)?;
-            }
-            ArchiveLocation::Url(url) => {
-                let fetcher = crate::dist::fetch::Fetcher::new(fetch.clone());
-                fetcher.download(url, located.size, reporter, &mut sink)?;
-            }
-        },
+        Ok(())
+    })();
+    if let Err(e) = result {
+        // A continued download that fails starts over next time.
+        if offset > 0 {
+            drop(file);
+            let _ = fs::remove_file(&partial);
+        }
+        return Err(e);
     }
     file.sync_all().map_err(|e| MirrorError::io(&partial, e))?;
     Ok(partial)

@@ -432,7 +432,46 @@ fn a_killed_sync_completes_when_run_again() {
         interrupted > 0,
         "no run was killed mid-sync; slow the downloads down"
     );
+    // Kill once more in the middle of the archives, then the next run continues them.
+    for v in ["1.22.6", "1.22.10"] {
+        let _ = std::fs::remove_file(kit.join(archive(v)));
+    }
+    let mut cmd = g.command([
+        "mirror".as_ref(),
+        "sync".as_ref(),
+        kit.as_os_str(),
+        "1.22.6".as_ref(),
+        "1.22.10".as_ref(),
+    ]);
+    let mut child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let partial = kit.join(format!(".{}.partial", archive("1.22.6")));
+    let start = Instant::now();
+    while std::fs::metadata(&partial).map(|m| m.len()).unwrap_or(0) < 8192 {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no partial download appeared"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let had = std::fs::metadata(&partial).unwrap().len();
+    u.mirror_server.clear_log();
     sync(&g, &["1.22.6", "1.22.10"]).ok();
+    let gets = u
+        .mirror_server
+        .requests_for(&format!("/{}", archive("1.22.6")));
+    assert!(
+        gets.iter().any(|r| r
+            .header("range")
+            .is_some_and(|h| h.starts_with(&format!("bytes={had}-")))),
+        "the download was not continued from byte {had}: {:?}",
+        gets.iter().map(|r| r.header("range")).collect::<Vec<_>>()
+    );
     verify(&g, &kit).ok();
     assert!(!crate::support::cli::tree(&kit)
         .iter()
