@@ -14,17 +14,20 @@ use crate::support::fixtures::{
 use crate::support::sdk;
 use crate::support::server::{Fault, Server};
 
-
+mod bounds;
+mod cache;
+mod casefold;
+mod concurrency;
+mod crash;
+mod goproxy;
+mod index_names;
+mod list;
+mod network;
+mod output;
 mod sources;
 mod specs;
-mod verification;
-mod network;
-mod cache;
 mod unpack;
-mod concurrency;
-mod list;
-mod output;
-mod goproxy;
+mod verification;
 
 /// A world whose `GVR_MIRROR` is this server.
 fn world(server: &Server) -> Gvr {
