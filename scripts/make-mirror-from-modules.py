@@ -113,6 +113,12 @@ def main():
         for n in os.listdir(mirror):
             os.remove(os.path.join(mirror, n))
         open(marker, "w").close()
+    # The index and list name every release prepared here, not just the versions asked
+    # for now: preparing one version must not hide the others from a shared directory.
+    present = [n[len("go"):-len(".linux-amd64.tar.gz")] for n in os.listdir(mirror)
+               if n.startswith("go") and n.endswith(".linux-amd64.tar.gz")
+               and os.path.exists(os.path.join(zips, f"v0.0.1-{n[:-len('.tar.gz')]}.zip"))]
+    versions = list(dict.fromkeys(versions + sorted(present)))
     releases, listed = [], []
     for v in versions:
         mv = f"v0.0.1-go{v}.linux-amd64"

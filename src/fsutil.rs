@@ -172,6 +172,35 @@ pub fn clean_staging(dir: &Path) {
     }
 }
 
+/// The names in `dir` under the [`Staging`] rule whose lock nobody holds: what
+/// [`clean_staging`] would remove.
+pub fn dead_staging(dir: &Path) -> Vec<String> {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let names: std::collections::BTreeSet<String> = rd
+        .flatten()
+        .filter_map(|e| {
+            let n = e.file_name();
+            n.to_str()
+                .and_then(staging_name)
+                .map(|(id, _)| id.to_string())
+        })
+        .collect();
+    names
+        .into_iter()
+        .filter(|name| {
+            match OpenOptions::new()
+                .write(true)
+                .open(dir.join(format!("{name}.lock")))
+            {
+                Ok(f) => f.try_lock().is_ok(),
+                Err(e) => e.kind() == io::ErrorKind::NotFound,
+            }
+        })
+        .collect()
+}
+
 /// Splits a file name that follows the [`Staging`] rule into its name and suffix.
 fn staging_name(file_name: &str) -> Option<(&str, Option<&str>)> {
     let (id, suffix) = match file_name.split_once('.') {

@@ -12,12 +12,18 @@
 pub use gvr_core::decision;
 pub use gvr_core::{exec, home, process, select, toolchain, version, workspace};
 
+pub mod buildinfo;
+pub mod check;
 pub mod dist;
+pub mod doctor;
 pub mod fsutil;
 pub mod gopls;
+pub mod gowork;
 pub mod mirror;
 pub mod report;
+pub mod sdk_links;
 pub mod shims;
+pub mod vscode;
 
 pub use home::GvrHome;
 pub use version::{GoVersion, VersionSpec};

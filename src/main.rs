@@ -58,6 +58,14 @@ enum Command {
     Gopls(commands::gopls::Args),
     /// Air-gapped kits: sync one on a connected machine, verify it, serve it
     Mirror(commands::mirror::Args),
+    /// Find (and with --fix repair) what makes the editor, gopls, go, GOROOT, go.work and GOTOOLCHAIN disagree here
+    Doctor(commands::doctor::Args),
+    /// Point VS Code's Go extension at gvr's shims (workspace or user settings)
+    Vscode(commands::vscode::Args),
+    /// Check the repository's Go pins, go.mod/go.work lines and gopls pins (pre-commit, CI)
+    Check(commands::check::Args),
+    /// Link installed versions into ~/sdk, where VS Code and golang.org/dl look for SDKs
+    Sdk(commands::sdk::Args),
 }
 
 fn main() -> ExitCode {
@@ -83,6 +91,10 @@ fn main() -> ExitCode {
         Command::Cache(a) => commands::cache::run(&ctx, a),
         Command::Gopls(a) => commands::gopls::run(&ctx, a),
         Command::Mirror(a) => commands::mirror::run(&ctx, a),
+        Command::Doctor(a) => commands::doctor::run(&ctx, a),
+        Command::Vscode(a) => commands::vscode::run(&ctx, a),
+        Command::Check(a) => commands::check::run(&ctx, a),
+        Command::Sdk(a) => commands::sdk::run(&ctx, a),
     };
     match result {
         Ok(code) => code,

@@ -5,13 +5,14 @@
 //! A record is `$GVR_HOME/shims/.decisions/<key>` ([`GvrHome::decisions_dir`]), text lines:
 //!
 //! ```text
-//! gvr-shim-decision 1
+//! gvr-shim-decision 2
 //! expires <unix seconds>            replayed only before this (so the full shim still
 //!                                   runs now and then, e.g. to mark the GOCACHE used)
 //! tool <go|gofmt|gopls>
 //! cwd <directory>
 //! env+ NAME=value | env- NAME       every variable the decision read, as it was
 //! file <signature> <path>           every path the decision stat'ed, read or listed
+//! shim <identity> <path>            the full shim that decided (see below)
 //! exec <program>
 //! set NAME=value | unset NAME       the environment changes, applied to the caller's
 //! end                               the record is complete
@@ -26,7 +27,17 @@
 //! The fast shim replays a record only if every `env` and `file` line still holds;
 //! anything else hands over to the full shim, which decides and records again. A file
 //! that changed while the full shim was deciding (or so recently that coarse file
-//! times cannot tell two writes apart) makes no record: git's "racy index" rule.
+//! times cannot tell two writes apart) makes no record: git's "racy index" rule. A time
+//! with zero nanoseconds is taken as coarse (vfat, some NFS/FUSE mounts, ext4 with
+//! small inodes keep whole seconds, vfat two), and widens "recently" to [`COARSE`].
+//!
+//! The `shim` line names the full shim that decided (`<shims>/.full/<tool>`) with the
+//! running binary's inode, size and mtime: when `gvr rehash` replaces it, a record the
+//! old one writes late (it was already running) no longer holds. Its ctime is left out:
+//! every rehash links the same binary again, which changes the ctime, not the binary.
+//!
+//! Records are written `0644` whatever the umask: the fast shim replays only a record
+//! owned by its user and writable by nobody else, whose `exec` lies under gvr's home.
 
 use std::ffi::OsStr;
 use std::io;
@@ -36,17 +47,20 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use crate::env_var::{EnvValue, EnvVar};
-use crate::fsutil::write_atomic_cache;
+use crate::fsutil::write_atomic_cache_mode;
 use crate::home::GvrHome;
 use crate::process::Inputs;
 
 /// The first line; the fast shim replays only the format it knows.
-pub const FORMAT: &str = "gvr-shim-decision 1";
+pub const FORMAT: &str = "gvr-shim-decision 2";
 /// How long a record is replayed before the full shim runs again.
 pub const LIFETIME: Duration = Duration::from_secs(3600);
 /// Files changed less than this before the decision started are too fresh to vouch
 /// for (coarse kernel clocks tick every few milliseconds).
 pub const RACY: Duration = Duration::from_millis(50);
+/// The same for a file whose times have whole seconds only: two writes within the
+/// filesystem's granularity (up to two seconds) can leave the same signature.
+pub const COARSE: Duration = Duration::from_secs(2);
 
 /// The record's file name for `tool` run in `cwd` (FNV-1a, as the fast shim computes it).
 pub fn key(tool: &str, cwd: &Path) -> String {
@@ -61,40 +75,77 @@ pub fn key(tool: &str, cwd: &Path) -> String {
 /// `-` for a missing file, else inode, size, mtime and ctime to the nanosecond: a
 /// rewrite, a replacement or a touch all change it.
 pub fn signature(path: &Path) -> Option<String> {
-    Some(signed(path)?.0)
+    Some(signed(path)?.signature)
 }
 
-/// The signature and, for an existing file, its ctime (the latest of its changes).
+/// A signed file: its signature and, when it exists, the last time it changed.
+struct Signed {
+    signature: String,
+    changed: Option<Changed>,
+}
+
+/// When a file last changed (its ctime), and whether its times look coarse.
+#[derive(Debug, Clone, Copy)]
+struct Changed {
+    at: SystemTime,
+    coarse: bool,
+}
+
+impl Changed {
+    /// Whether a change now could leave the same signature as this one: it happened
+    /// within the filesystem's time granularity before `started`.
+    fn is_racy(&self, started: SystemTime) -> bool {
+        let window = if self.coarse { COARSE } else { RACY };
+        started
+            .checked_sub(window)
+            .is_none_or(|fresh_after| self.at >= fresh_after)
+    }
+}
+
+/// `<ino>:<size>:<mtime s>.<ns>`: which binary a full shim is.
+pub fn identity(m: &std::fs::Metadata) -> String {
+    format!("{}:{}:{}.{}", m.ino(), m.size(), m.mtime(), m.mtime_nsec())
+}
+
+/// The signature of a file with metadata `m`.
+fn signature_of(m: &std::fs::Metadata) -> Option<Signed> {
+    let at = SystemTime::UNIX_EPOCH
+        + Duration::new(
+            u64::try_from(m.ctime()).ok()?,
+            u32::try_from(m.ctime_nsec()).ok()?,
+        );
+    Some(Signed {
+        signature: format!(
+            "{}:{}:{}.{}:{}.{}",
+            m.ino(),
+            m.size(),
+            m.mtime(),
+            m.mtime_nsec(),
+            m.ctime(),
+            m.ctime_nsec()
+        ),
+        changed: Some(Changed {
+            at,
+            coarse: m.mtime_nsec() == 0 || m.ctime_nsec() == 0,
+        }),
+    })
+}
+
 // A direct stat: the signature is what the fast shim will compare, not an input.
 #[allow(clippy::disallowed_methods)]
-fn signed(path: &Path) -> Option<(String, Option<SystemTime>)> {
+fn signed(path: &Path) -> Option<Signed> {
     match std::fs::metadata(path) {
-        Ok(m) => {
-            let ctime = SystemTime::UNIX_EPOCH
-                + Duration::new(
-                    u64::try_from(m.ctime()).ok()?,
-                    u32::try_from(m.ctime_nsec()).ok()?,
-                );
-            Some((
-                format!(
-                    "{}:{}:{}.{}:{}.{}",
-                    m.ino(),
-                    m.size(),
-                    m.mtime(),
-                    m.mtime_nsec(),
-                    m.ctime(),
-                    m.ctime_nsec()
-                ),
-                Some(ctime),
-            ))
-        }
+        Ok(m) => signature_of(&m),
         Err(e)
             if matches!(
                 e.kind(),
                 io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
             ) =>
         {
-            Some(("-".to_string(), None))
+            Some(Signed {
+                signature: "-".to_string(),
+                changed: None,
+            })
         }
         // Unknowable now, so nothing to promise later: no record.
         Err(_) => None,
@@ -111,6 +162,9 @@ pub struct Decision<'a> {
     pub inputs: &'a Inputs,
     pub program: &'a Path,
     pub vars: &'a [EnvVar],
+    /// The full shim that decided: its path (`<shims>/.full/<tool>`) and the metadata
+    /// of the running binary (which a rehash may already have replaced at that path).
+    pub decided_by: (&'a Path, &'a std::fs::Metadata),
 }
 
 /// Writes the record for `decision` (best effort: the caller execs either way).
@@ -119,7 +173,7 @@ pub fn record(home: &GvrHome, decision: &Decision) -> io::Result<()> {
         return Ok(());
     };
     let path = home.decisions_dir().join(key(decision.tool, decision.cwd));
-    write_atomic_cache(&path, text.as_bytes())
+    write_atomic_cache_mode(&path, text.as_bytes(), 0o644)
 }
 
 /// The record's text, or `None` when no record may be made (a value that does not
@@ -140,14 +194,23 @@ fn render(d: &Decision) -> Option<String> {
             None => out.push_str(&format!("env- {name}\n")),
         }
     }
-    let fresh_after = d.started.checked_sub(RACY)?;
     for file in &d.inputs.paths {
-        let (sig, ctime) = signed(file)?;
-        if ctime.is_some_and(|t| t >= fresh_after) {
+        let signed = signed(file)?;
+        if signed.changed.is_some_and(|c| c.is_racy(d.started)) {
             return None; // changed while (or just before) deciding
         }
-        out.push_str(&format!("file {sig} {}\n", line(file.as_os_str())?));
+        out.push_str(&format!(
+            "file {} {}\n",
+            signed.signature,
+            line(file.as_os_str())?
+        ));
     }
+    let (shim, me) = d.decided_by;
+    out.push_str(&format!(
+        "shim {} {}\n",
+        identity(me),
+        line(shim.as_os_str())?
+    ));
     out.push_str(&format!("exec {}\n", line(d.program.as_os_str())?));
     for var in d.vars {
         match &var.value {
@@ -170,6 +233,7 @@ fn line(v: &OsStr) -> Option<&str> {
 mod tests {
     use super::*;
     use crate::process::{Process, Recorder, TestEnv};
+    use std::path::PathBuf;
 
     #[test]
     fn key_is_fnv1a_of_tool_nul_cwd() {
@@ -207,7 +271,18 @@ mod tests {
         rec.inputs()
     }
 
+    /// An old file standing in for the full shim that decided.
+    fn shim() -> &'static (PathBuf, std::fs::Metadata) {
+        static SHIM: std::sync::OnceLock<(PathBuf, std::fs::Metadata)> = std::sync::OnceLock::new();
+        SHIM.get_or_init(|| {
+            let p = PathBuf::from("/bin/sh");
+            let m = std::fs::metadata(&p).unwrap();
+            (p, m)
+        })
+    }
+
     fn decision<'a>(started: SystemTime, cwd: &'a Path, inputs: &'a Inputs) -> Decision<'a> {
+        let (path, meta) = shim();
         Decision {
             started,
             tool: "go",
@@ -215,6 +290,7 @@ mod tests {
             inputs,
             program: Path::new("/bin/true"),
             vars: &[],
+            decided_by: (path, meta),
         }
     }
 
@@ -226,13 +302,17 @@ mod tests {
         assert!(render(&decision(later, dir.path(), &inputs)).is_none());
         let inputs = inputs_of(&[], dir.path());
         let text = render(&decision(later, dir.path(), &inputs)).unwrap();
-        assert!(text.starts_with("gvr-shim-decision 1\nexpires "));
+        assert!(text.starts_with("gvr-shim-decision 2\nexpires "));
         assert!(text.contains("\nenv- GOWORK\n"));
         assert!(text.contains(&format!(
             "\nfile - {}\n",
             dir.path().join(".go-version").display()
         )));
         assert!(text.ends_with("exec /bin/true\nend\n"));
+        // The full shim that decided, by the running binary's identity.
+        let sh = std::fs::metadata("/bin/sh").unwrap();
+        let shim_line = format!("\nshim {} /bin/sh\nexec ", identity(&sh));
+        assert!(text.contains(&shim_line), "{text}");
     }
 
     #[test]
@@ -244,6 +324,39 @@ mod tests {
         assert!(render(&decision(started, dir.path(), &inputs)).is_none());
         let later = SystemTime::now() + RACY;
         assert!(render(&decision(later, dir.path(), &inputs)).is_some());
+    }
+
+    /// A time with whole seconds only may hide a second write in the same second: such
+    /// a file is racy for two seconds, a finer one for [`RACY`].
+    #[test]
+    fn coarse_times_widen_the_racy_window() {
+        let t = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let fine = Changed {
+            at: t,
+            coarse: false,
+        };
+        let coarse = Changed {
+            at: t,
+            coarse: true,
+        };
+        let after = |ms| t + Duration::from_millis(ms);
+        assert!(fine.is_racy(after(10)));
+        assert!(!fine.is_racy(after(60)));
+        assert!(coarse.is_racy(after(60)));
+        assert!(coarse.is_racy(after(1999)));
+        assert!(!coarse.is_racy(after(2001)));
+        // Whole-second times are taken as coarse.
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("pin");
+        std::fs::write(&f, "1.22.10\n").unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&f)
+            .unwrap()
+            .set_modified(t)
+            .unwrap();
+        let m = std::fs::metadata(&f).unwrap();
+        assert!(signature_of(&m).unwrap().changed.unwrap().coarse);
     }
 
     /// A decision step added later (here a fixture: a new variable and a new settings

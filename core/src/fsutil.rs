@@ -1,22 +1,28 @@
 //! Atomic small-file writes: a reader sees the old file or the new one, never a torn one.
 
-use std::fs::File;
 use std::io::{self, Write};
 use std::path::Path;
 
 /// Writes `contents` to `path` by writing a sibling temp file, flushing it to disk and
 /// renaming it over the target, so readers see the old or the new file, never a torn one.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
-    replace_file(path, contents, true)
+    replace_file(path, contents, true, None)
 }
 
 /// [`write_atomic`] without the flush, for caches: after a crash the file may be empty
 /// or old, never torn.
 pub fn write_atomic_cache(path: &Path, contents: &[u8]) -> io::Result<()> {
-    replace_file(path, contents, false)
+    replace_file(path, contents, false, None)
 }
 
-fn replace_file(path: &Path, contents: &[u8], durable: bool) -> io::Result<()> {
+/// [`write_atomic_cache`] creating the file with `mode` (the umask can only clear
+/// bits of it), for files whose readers check who could have written them.
+#[cfg(unix)]
+pub fn write_atomic_cache_mode(path: &Path, contents: &[u8], mode: u32) -> io::Result<()> {
+    replace_file(path, contents, false, Some(mode))
+}
+
+fn replace_file(path: &Path, contents: &[u8], durable: bool, mode: Option<u32>) -> io::Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -28,7 +34,15 @@ fn replace_file(path: &Path, contents: &[u8], durable: bool) -> io::Result<()> {
         .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
     let result = (|| {
-        let mut f = File::create(&tmp)?;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        if let Some(mode) = mode {
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
+        }
+        #[cfg(not(unix))]
+        let _ = mode;
+        let mut f = options.open(&tmp)?;
         f.write_all(contents)?;
         if durable {
             f.sync_all()?;

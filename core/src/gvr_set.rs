@@ -13,7 +13,8 @@ use crate::process::Process;
 /// The marker's variable.
 pub const GVR_SET_VAR: &str = "GVR_SET";
 
-/// The variables the marker tracks: the ones gvr keeps when the user set them.
+/// The variables the marker tracks: the ones gvr keeps when the user set them. gvr no
+/// longer sets GOWORK, but still recognises (and removes) one an older gvr exported.
 const TRACKED: [&str; 4] = ["GOROOT", "GOTOOLCHAIN", "GOWORK", "GOCACHE"];
 
 /// The parsed `GVR_SET` marker: `NAME:<fingerprint>,…` for each tracked variable gvr

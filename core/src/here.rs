@@ -9,13 +9,13 @@ use std::ffi::{OsStr, OsString};
 use std::io;
 use std::path::{Path, PathBuf};
 
+use crate::go_env_file::GoEnvFile;
 use crate::gvr_set::GvrSet;
 use crate::pin_file::{
     parse_go_version, parse_tool_versions, GO_MOD_FILE, GO_VERSION_FILE, GO_WORK_FILE,
     TOOL_VERSIONS_FILE,
 };
 use crate::process::{OsProcess, Process};
-use crate::select::SelectError;
 
 /// Where selection happens: a directory, the files found walking up from it, the
 /// variables selection reads, and the process context every further read goes through.
@@ -26,22 +26,23 @@ pub struct Here<'p> {
     pub files: ProjectFiles,
     /// `GVR_VERSION`, when set and not empty.
     pub gvr_version: Option<String>,
-    /// `GOWORK` as the user set it (`off`, an absolute path, empty/`auto`).
+    /// `GOWORK` as the user set it (`off`, an absolute path, empty/`auto`), in the
+    /// environment or in go's env file.
     pub gowork: Option<OsString>,
     pub path: Option<OsString>,
 }
 
 impl Here<'static> {
     /// The current directory and environment of this process.
-    pub fn from_process() -> Result<Here<'static>, SelectError> {
+    pub fn from_process() -> Result<Here<'static>, UnreadableFile> {
         Here::read(&OsProcess)
     }
 }
 
 impl<'p> Here<'p> {
     /// The current directory of `process`, read through it.
-    pub fn read(process: &'p dyn Process) -> Result<Here<'p>, SelectError> {
-        let cwd = process.current_dir().map_err(|source| SelectError::Io {
+    pub fn read(process: &'p dyn Process) -> Result<Here<'p>, UnreadableFile> {
+        let cwd = process.current_dir().map_err(|source| UnreadableFile {
             path: PathBuf::from("."),
             source,
         })?;
@@ -49,17 +50,17 @@ impl<'p> Here<'p> {
     }
 
     /// `cwd`, read through `process`.
-    pub fn new(process: &'p dyn Process, cwd: PathBuf) -> Result<Here<'p>, SelectError> {
-        let files = ProjectFiles::scan(process, &cwd).map_err(|e| SelectError::Io {
-            path: e.path,
-            source: e.source,
-        })?;
+    pub fn new(process: &'p dyn Process, cwd: PathBuf) -> Result<Here<'p>, UnreadableFile> {
+        let files = ProjectFiles::scan(process, &cwd)?;
         let gvr_version = process
             .var_os("GVR_VERSION")
             .map(|v| v.to_string_lossy().trim().to_string())
             .filter(|v| !v.is_empty());
-        // A GOWORK an outer shim or `gvr exec` set for its workspace is not the user's.
-        let gowork = GvrSet::from_process(process).users_own("GOWORK", process.var_os("GOWORK"));
+        // As go reads it: the environment, else go's env file. A GOWORK an outer gvr set
+        // for its workspace is not the user's (the tool's environment removes it).
+        let gowork = GvrSet::from_process(process)
+            .users_own("GOWORK", process.var_os("GOWORK"))
+            .or_else(|| GoEnvFile::load(process).get("GOWORK").map(OsString::from));
         Ok(Here {
             process,
             cwd,
@@ -71,8 +72,11 @@ impl<'p> Here<'p> {
     }
 
     /// The go.work the go command would use here: GOWORK=off → none; an absolute GOWORK
-    /// that exists → it (symlinks resolved); empty/`auto` → the nearest go.work. A relative or missing
-    /// GOWORK yields none (the go command reports it itself).
+    /// that exists → it (symlinks resolved); empty/`auto` → the nearest go.work. A
+    /// relative or missing GOWORK yields none (the go command reports it itself).
+    ///
+    /// The tool gets no GOWORK from gvr: go, started in this directory with the same
+    /// environment and env file, finds this same file (see `Toolchain::env`).
     pub fn go_work(&self) -> Option<PathBuf> {
         match self.gowork.as_deref() {
             None => self.files.go_work.clone(),
@@ -110,7 +114,7 @@ pub struct PinFile {
 }
 
 /// A file the walk found but could not read (named, so the error points at it rather
-/// than at the directory the walk started from).
+/// than at the directory the walk started from), or the current directory itself.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot read {}", path.display())]
 pub struct UnreadableFile {

@@ -1,4 +1,5 @@
-//! `GvrHome`: the on-disk layout (DESIGN §3). The only code that knows gvr's paths.
+//! `GvrHome`: the on-disk layout (docs/architecture.md, "On disk"). The only code that
+//! knows gvr's paths.
 
 use std::path::{Path, PathBuf};
 

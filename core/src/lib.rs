@@ -15,6 +15,7 @@ pub mod env_var;
 pub mod exec;
 pub mod fnv;
 pub mod fsutil;
+pub mod go_env_file;
 pub mod gopls;
 pub mod gvr_set;
 pub mod here;

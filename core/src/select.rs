@@ -1,4 +1,4 @@
-//! Which Go applies in a directory, and why (DESIGN §4).
+//! Which Go applies in a directory, and why.
 //!
 //! Precedence: `GVR_VERSION`, then the nearest `.go-version` / `.tool-versions`, then
 //! the global default `$GVR_HOME/version`, then `system` (the first `go` on PATH that
@@ -16,7 +16,7 @@ use crate::pin_file::{parse_go_directives, parse_go_version};
 use crate::process::{OsProcess, Process};
 use crate::version::{GoVersion, VersionSpec};
 
-pub use crate::here::{Here, PinFile, PinKind, ProjectFiles};
+pub use crate::here::{Here, PinFile, PinKind, ProjectFiles, UnreadableFile};
 /// The pin-file grammar, under its old name.
 pub use crate::pin_file as files;
 pub use crate::pin_file::GoDirectives;
@@ -231,6 +231,15 @@ pub enum SelectError {
     },
 }
 
+impl From<UnreadableFile> for SelectError {
+    fn from(e: UnreadableFile) -> Self {
+        SelectError::Io {
+            path: e.path,
+            source: e.source,
+        }
+    }
+}
+
 impl SelectError {
     /// For a version that is missing, what `gvr install` should be asked for.
     pub fn missing_spec(&self) -> Option<&VersionSpec> {
@@ -241,7 +250,7 @@ impl SelectError {
     }
 }
 
-/// Selects the Go for `here` by the rules of DESIGN §4.
+/// Selects the Go for `here` by the rules above.
 pub fn select(home: &GvrHome, here: &Here) -> Result<Selection, SelectError> {
     select_with(home, here, None)
 }
@@ -383,9 +392,10 @@ fn installed(p: &dyn Process, home: &GvrHome) -> Result<Vec<GoVersion>, SelectEr
         })
 }
 
-/// Go's own rule (GO-FACTS §3.2) applied to a default selection: a `toolchain` line newer
-/// than the default selects that toolchain; else a `go` line newer than it selects the
-/// newest installed release at or above that line.
+/// The go command's own toolchain switch (cmd/go/internal/toolchain) applied to a
+/// default selection: a `toolchain` line newer than the default selects that
+/// toolchain; else a `go` line newer than it selects the newest installed release at
+/// or above that line.
 fn raise_to_requirements(
     home: &GvrHome,
     here: &Here,

@@ -10,8 +10,8 @@ use std::time::{Duration, SystemTime};
 
 use sha2::{Digest, Sha256};
 
+use crate::here::Here;
 use crate::home::GvrHome;
-use crate::select::Here;
 
 /// The marker a shim refreshes in a workspace cache so `gvr cache prune` knows when it
 /// was last used. It holds the workspace root, for `gvr cache list`.
@@ -44,7 +44,7 @@ pub struct Workspace {
     /// The absolute go.work that applies here (GOWORK honoured), if any.
     pub gowork: Option<PathBuf>,
     /// This workspace's own GOCACHE directory (used unless the policy or the user says
-    /// otherwise; see [`crate::toolchain::Toolchain::env`]).
+    /// otherwise: the tool environment decides).
     pub gocache: PathBuf,
     pub cache_policy: CachePolicy,
 }
@@ -101,7 +101,9 @@ impl Workspace {
 pub fn workspace_id(root: &Path) -> String {
     #[cfg(unix)]
     let canonical = root;
+    // Only where no fast shim replays records, so not a recorded input.
     #[cfg(not(unix))]
+    #[allow(clippy::disallowed_methods)]
     let canonical = &root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let digest = Sha256::digest(canonical.as_os_str().as_encoded_bytes());
     let hash: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
@@ -258,6 +260,35 @@ mod tests {
         let w = ws(&home, &r.join("p"), Some(gw.to_str().unwrap()));
         assert_eq!(w.gowork.as_deref(), Some(gw.as_path()));
         assert_eq!(w.root, r.join("elsewhere"));
+    }
+
+    /// GOWORK as go reads it: the environment first, else go's env file.
+    #[test]
+    fn gowork_in_gos_env_file_counts_and_the_environment_beats_it() {
+        let (_t, r, home) = setup();
+        write(&r.join("p/go.work"), "go 1.22\n");
+        let team = write_ret(&r.join("team/go.work"), "go 1.22\n");
+        let goenv = write_ret(&r.join("go-env"), &format!("GOWORK={}\n", team.display()));
+        let find = |vars: &[(&str, &str)]| {
+            let mut vars = vars.to_vec();
+            vars.push(("GOENV", goenv.to_str().unwrap()));
+            let env = TestEnv::of(&vars);
+            Workspace::find(&home, &Here::new(&env, r.join("p")).unwrap())
+        };
+        let w = find(&[]);
+        assert_eq!((w.root, w.gowork), (r.join("team"), Some(team.clone())));
+        assert_eq!(find(&[("GOWORK", "off")]).gowork, None);
+        assert_eq!(
+            find(&[("GOWORK", "auto")]).gowork,
+            Some(r.join("p/go.work"))
+        );
+        // Empty counts as unset, for go as for gvr: the file decides.
+        assert_eq!(find(&[("GOWORK", "")]).gowork, Some(team));
+    }
+
+    fn write_ret(p: &Path, text: &str) -> PathBuf {
+        write(p, text);
+        p.to_path_buf()
     }
 
     #[test]

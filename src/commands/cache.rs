@@ -34,7 +34,7 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("cannot list {}", root.display()))?;
             if caches.is_empty() {
                 ctx.out
-                    .status(format!("No workspace caches in {}", root.display()));
+                    .status(format!("no workspace caches in {}", root.display()));
             }
             let now = SystemTime::now();
             for c in &caches {
@@ -61,7 +61,7 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<ExitCode> {
                 ));
             }
             ctx.out.status(format!(
-                "Removed {} workspace cache(s) unused for {older_than} days, {} freed",
+                "removed {} workspace cache(s) unused for {older_than} days, {} freed",
                 removed.len(),
                 human_size(total)
             ));

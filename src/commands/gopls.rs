@@ -316,7 +316,7 @@ fn installed_go(home: &GvrHome, spec: &VersionSpec, asked_by: &str) -> anyhow::R
     }
 }
 
-/// The Go selected here (DESIGN §4, the same rules as the shims) and its origin.
+/// The Go selected here (by the rules the shims use) and its origin.
 /// gopls needs a gvr-installed SDK, so `system` is an error that says what to do.
 fn selected_go(home: &GvrHome) -> anyhow::Result<(GoVersion, String)> {
     let here = Here::from_process()?;

@@ -127,19 +127,19 @@ pub fn write_pin(ctx: &Ctx, file: &Path, text: &str) -> anyhow::Result<ExitCode>
     match before {
         Some(old) if old != text => ctx
             .out
-            .status(format!("Updated {} from {old} to {text}", file.display())),
+            .status(format!("updated {} from {old} to {text}", file.display())),
         _ => ctx
             .out
-            .status(format!("Pinned Go {text} in {}", file.display())),
+            .status(format!("pinned Go {text} in {}", file.display())),
     }
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn unset(ctx: &Ctx, file: &PathBuf) -> anyhow::Result<ExitCode> {
     match std::fs::remove_file(file) {
-        Ok(()) => ctx.out.status(format!("Removed {}", file.display())),
+        Ok(()) => ctx.out.status(format!("removed {}", file.display())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            ctx.out.status(format!("No {} to remove", file.display()))
+            ctx.out.status(format!("no {} to remove", file.display()))
         }
         Err(e) => return Err(e).with_context(|| format!("cannot remove {}", file.display())),
     }

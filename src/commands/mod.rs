@@ -10,14 +10,18 @@ pub mod progress;
 pub mod uninstall;
 
 pub mod cache;
+pub mod check;
 pub mod completions;
 pub mod current;
+pub mod doctor;
 pub mod env;
 pub mod exec;
 pub mod global;
 pub mod init;
 pub mod local;
 pub mod rehash;
+pub mod sdk;
+pub mod vscode;
 pub mod which;
 
 use std::process::ExitCode;

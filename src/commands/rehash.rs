@@ -15,7 +15,7 @@ pub fn run(ctx: &Ctx, _args: Args) -> anyhow::Result<ExitCode> {
         "links to"
     };
     ctx.out.status(format!(
-        "Wrote {} shims in {} ({how} {}): {}",
+        "wrote {} shims in {} ({how} {}): {}",
         report.written.len(),
         report.shims_dir.display(),
         report.shim_bin.display(),
@@ -23,7 +23,7 @@ pub fn run(ctx: &Ctx, _args: Args) -> anyhow::Result<ExitCode> {
     ));
     if !report.removed.is_empty() {
         ctx.out.status(format!(
-            "Removed stale entries: {}",
+            "removed stale entries: {}",
             report.removed.join(" ")
         ));
     }
@@ -48,4 +48,5 @@ pub fn refresh_after_change(ctx: &Ctx) {
             ctx.home.shims_dir().display()
         ));
     }
+    super::sdk::sync_if_enabled(ctx);
 }

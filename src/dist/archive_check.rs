@@ -68,12 +68,9 @@ fn check_against_sumdb(
     let (Some(trust), true) = (&opts.trust, trust::archive_checkable(version)) else {
         return Ok(out);
     };
-    out.toolchain_module = super::distpack::lacks_full_tree(dir);
-    if let Some(why) = trust.skipped() {
-        out.warnings.push(format!(
-            "go{version} was not checked against the checksum database ({why}); anchored by {} only",
-            fallback.kind()
-        ));
+    // GOSUMDB=off (or GVR_SUMDB=off) is the user's choice: the sha256 anchor stands,
+    // and the receipt's anchor says which it was.
+    if trust.skipped().is_some() {
         return Ok(out);
     }
     let platform = source.platform();
@@ -91,7 +88,11 @@ fn check_against_sumdb(
     let proxy = super::goproxy::GoProxy::from_env(&trust.env, &http).map_err(TrustError::from)?;
     let what = format!("{} from {}", located.filename, source.name());
     match trust.check(home, &proxy, version, &tree.h1, &what, reporter)? {
-        Checked::Verified(anchor) => out.anchor = anchor,
+        Checked::Verified(anchor) => {
+            out.anchor = anchor;
+            // Exactly the module's files: the toolchain module's cut of the release.
+            out.toolchain_module = super::distpack::lacks_full_tree(dir);
+        }
         Checked::Skipped(_) => unreachable!("handled above"),
         Checked::Unreachable(why) if trust.require => {
             return Err(InstallError::SumdbRequired {

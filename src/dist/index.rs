@@ -42,6 +42,27 @@ impl Artifact {
         is_sha256_hex(&s).then_some(s)
     }
 
+    /// The file name, when it is a plain one: a single name of the characters go.dev
+    /// uses, starting with `go` and ending in `.tar.gz` or `.zip`. It is joined to the
+    /// mirror's base URL or directory and to cache paths, so `../x`, an absolute path or
+    /// anything with a separator would reach elsewhere.
+    pub fn file_name(&self) -> Result<&str, IndexError> {
+        let n = self.filename.as_str();
+        let plain = n.len() <= 255
+            && n.starts_with("go")
+            && (n.ends_with(".tar.gz") || n.ends_with(".zip"))
+            && n.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'+'));
+        if plain {
+            Ok(n)
+        } else {
+            Err(IndexError::BadFilename {
+                version: self.version.clone(),
+                filename: n.to_string(),
+            })
+        }
+    }
+
     /// The size when the index gives one (0 means unknown).
     pub fn size(&self) -> Option<u64> {
         (self.size > 0).then_some(self.size)
@@ -138,6 +159,8 @@ impl Release {
 pub enum IndexError {
     #[error("the release index is not the JSON array go.dev serves: {0}")]
     Json(#[from] serde_json::Error),
+    #[error("the index names {version}'s archive {filename:?}, which is not a plain file name (one name like go1.22.6.linux-amd64.tar.gz, without separators or `..`); refusing to fetch it")]
+    BadFilename { version: String, filename: String },
 }
 
 /// A parsed release index. Releases whose names are not Go versions (a handful of
@@ -214,6 +237,47 @@ impl Index {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_plain_file_names_are_archive_names() {
+        let art = |name: &str| Artifact {
+            filename: name.to_string(),
+            os: "linux".into(),
+            arch: "amd64".into(),
+            version: "go1.22.6".into(),
+            sha256: String::new(),
+            size: 0,
+            kind: "archive".into(),
+        };
+        for good in [
+            "go1.22.6.linux-amd64.tar.gz",
+            "go1.22.6.windows-amd64.zip",
+            "go1.4.2.darwin-amd64-osx10.8.tar.gz",
+            "go1.23rc1.linux-armv6l.tar.gz",
+        ] {
+            assert_eq!(art(good).file_name().unwrap(), good);
+        }
+        for bad in [
+            "../../x.tar.gz",
+            "/etc/go1.22.6.linux-amd64.tar.gz",
+            "sub/go1.22.6.linux-amd64.tar.gz",
+            "sub\\go1.22.6.linux-amd64.tar.gz",
+            "go1.22.6.linux-amd64.tar.gz/..",
+            "..",
+            "",
+            "go1.22.6 linux.tar.gz",
+            "go1.22.6.linux-amd64.tar.gz\n",
+            "go1.22.6.linux-amd64.msi",
+            "%2e%2e.tar.gz",
+            "go1.22.6.linux-amd64.tar.gz?x=.zip",
+        ] {
+            let e = art(bad).file_name().unwrap_err().to_string();
+            assert!(
+                e.contains("not a plain file name") && e.contains("go1.22.6"),
+                "{bad}: {e}"
+            );
+        }
+    }
 
     const SAMPLE: &str = r#"[
  {"version": "go1.21.13", "stable": true, "files": [

@@ -86,13 +86,13 @@ pub enum InstallError {
         version: GoVersion,
         source: FetchError,
     },
-    #[error("checksum mismatch for {url}: expected sha256 {expected}, got {actual}; nothing was installed. Retry (the download may have been corrupted); if it persists, the mirror serves a different file")]
+    #[error("checksum mismatch for {url}: expected sha256 {expected}, got {actual}; nothing was installed; retry (the download may have been corrupted), and if it persists, the mirror serves a different file")]
     ChecksumMismatch {
         url: String,
         expected: String,
         actual: String,
     },
-    #[error("no sha256 for {url}: not in the index and no sidecar {url}.sha256; refusing to install an archive nothing vouches for. Add a checksum to the mirror, or pass --allow-unverified to install it anyway")]
+    #[error("no sha256 for {url}: not in the index and no sidecar {url}.sha256; refusing to install an archive nothing vouches for; add a checksum to the mirror, or pass --allow-unverified to install it anyway")]
     Unverified { url: String },
     #[error("unpacking {url}: {source}")]
     Unpack { url: String, source: UnpackError },
@@ -223,10 +223,14 @@ pub fn install(
     reporter.finish();
     let checked = check_archive(home, source, &located, &stage.dir, opts, reporter)?;
     if !fetched.from_cache {
-        // Keep the archive, named by its digest, for reinstalls and offline use.
+        // Keep the archive, named by its digest, for reinstalls and offline use; a cache
+        // that cannot take it costs a download later, never this install.
         let keep = home.download_path(&fetched.sha256);
-        if fs::create_dir_all(home.downloads_dir()).is_ok() && !keep.is_file() {
-            fs::rename(&stage.partial, &keep).map_err(|e| io_error(&keep, e))?;
+        if let Err(e) = keep_download(&stage.partial, &keep) {
+            reporter.note(&format!(
+                "warning: could not keep the archive in the download cache as {}: {e}; a reinstall will download it again",
+                keep.display()
+            ));
         }
     }
 
@@ -244,8 +248,10 @@ pub fn install(
         installed_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
         gvr_version: crate::GVR_VERSION.to_string(),
     };
+    // `create_dir`, not `create_dir_all`: it fails on anything already there (the
+    // unpacker refuses `go/.gvr` entries), a link in particular.
     let receipt_path = stage.dir.join(".gvr").join("receipt.json");
-    fs::create_dir_all(receipt_path.parent().expect("has parent"))
+    fs::create_dir(receipt_path.parent().expect("has parent"))
         .map_err(|e| io_error(&receipt_path, e))?;
     let json = serde_json::to_vec_pretty(&receipt).map_err(|e| InstallError::Io {
         path: receipt_path.clone(),
@@ -267,6 +273,30 @@ pub fn install(
         toolchain_module: checked.toolchain_module,
         warnings: checked.warnings,
     })
+}
+
+/// Moves the verified download at `partial` to `keep` (in `downloads/`). Across
+/// filesystems it is copied to a temporary name beside `keep` first, so a digest name
+/// never holds a torn file.
+fn keep_download(partial: &Path, keep: &Path) -> io::Result<()> {
+    if keep.is_file() {
+        return Ok(());
+    }
+    if let Some(dir) = keep.parent() {
+        fs::create_dir_all(dir)?;
+    }
+    match fs::rename(partial, keep) {
+        Err(e) if e.kind() == io::ErrorKind::CrossesDevices => {
+            let name = keep.file_name().unwrap_or_default().to_string_lossy();
+            let tmp = keep.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+            let copied = fs::copy(partial, &tmp).and_then(|_| fs::rename(&tmp, keep));
+            if copied.is_err() {
+                let _ = fs::remove_file(&tmp);
+            }
+            copied
+        }
+        r => r,
+    }
 }
 
 /// Removes an installed version: renamed out of `versions/` first, so a half-deleted
@@ -470,8 +500,12 @@ fn stream(
                 format = Format::sniff(chunk);
                 if format == Some(Format::TarGz) {
                     let rx = rx.take().expect("first chunk");
+                    // Bounded by the size the source announced, if any.
+                    let limits = unpack::Limits::for_archive(size);
                     unpacker =
-                        Some(s.spawn(move || unpack::unpack_tar_gz(ChanReader::new(rx), dest)));
+                        Some(s.spawn(move || {
+                            unpack::unpack_tar_gz(ChanReader::new(rx), dest, limits)
+                        }));
                 } else {
                     tx = None;
                 }
@@ -616,19 +650,15 @@ impl Stage {
         fs::create_dir(&self.dir).map_err(|e| io_error(&self.dir, e))
     }
 
-    /// Moves the finished tree to `dest` with one rename (replacing an existing version
-    /// by first moving it to the trash). The tree is on disk before the rename and the
-    /// rename is on disk before this returns, so power loss never leaves a version
-    /// that looks installed with files missing.
+    /// Moves the finished tree to `dest` in one step: a rename, or for a reinstall an
+    /// atomic swap with the old tree (which then sits in the stage, deleted with it).
+    /// The tree is on disk before it becomes visible and the rename before this
+    /// returns, so neither power loss nor kill -9 leaves a version that looks
+    /// installed with files missing, nor removes the old one before the new is in.
     pub(super) fn commit(&self, home: &GvrHome, dest: &Path) -> Result<(), InstallError> {
         let versions = home.versions_dir();
         fs::create_dir_all(&versions).map_err(|e| io_error(&versions, e))?;
-        durable::sync_tree(&self.dir).map_err(|e| io_error(&self.dir, e))?;
-        if dest.exists() {
-            fs::rename(dest, &self.trash).map_err(|e| io_error(dest, e))?;
-        }
-        fs::rename(&self.dir, dest).map_err(|e| io_error(dest, e))?;
-        durable::sync_dir(&versions).map_err(|e| io_error(&versions, e))
+        durable::publish_dir(&self.dir, dest, &self.trash).map_err(|e| io_error(dest, e))
     }
 }
 

@@ -4,7 +4,7 @@
 mod archive_check;
 pub mod dirhash;
 pub mod distpack;
-mod durable;
+pub(crate) mod durable;
 pub mod fetch;
 pub mod goproxy;
 pub mod index;

@@ -454,7 +454,11 @@ impl Source {
                             url: loaded.url.clone(),
                         },
                     };
-                    (art.filename.clone(), sha, art.size(), checksum)
+                    let filename = art.file_name().map_err(|source| SourceError::BadIndex {
+                        url: loaded.url.clone(),
+                        source,
+                    })?;
+                    (filename.to_string(), sha, art.size(), checksum)
                 }
                 None => (
                     self.platform.archive_filename(&version),

@@ -1,5 +1,5 @@
 //! What an install is checked against (its anchor) and the checksum-database policy:
-//! GOSUMDB / GONOSUMDB (GOPRIVATE) as the go command reads them, `GVR_SUMDB=require`,
+//! GOSUMDB / GONOSUMDB (GOPRIVATE) as the go command reads them, `GVR_SUMDB=require|off`,
 //! and the lookup of a release's `h1:` through the GOPROXY.
 
 // Errors carry the notes and URLs users need; they happen once per command.
@@ -56,6 +56,8 @@ impl Anchor {
 pub enum Skipped {
     /// `GOSUMDB=off`.
     Off,
+    /// `GVR_SUMDB=off`: gvr alone does not use the database (Go still does).
+    GvrOff,
     /// `GONOSUMDB` (or `GOPRIVATE`) matches golang.org/toolchain.
     NoSumdb(String),
 }
@@ -64,6 +66,7 @@ impl std::fmt::Display for Skipped {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Skipped::Off => f.write_str("GOSUMDB=off"),
+            Skipped::GvrOff => f.write_str("GVR_SUMDB=off"),
             Skipped::NoSumdb(p) => {
                 write!(f, "GONOSUMDB/GOPRIVATE `{p}` matches {TOOLCHAIN_MODULE}")
             }
@@ -121,6 +124,8 @@ pub struct Trust {
     nosumdb: Option<String>,
     /// `GVR_SUMDB=require`: an unreachable database is an error, never a fallback.
     pub require: bool,
+    /// `GVR_SUMDB=off`: gvr does not use the database, whatever GOSUMDB says.
+    gvr_off: bool,
     fetcher: Fetcher,
     /// The kit installs come from, if the mirror is one.
     pub kit: Option<KitMaterial>,
@@ -145,12 +150,15 @@ impl Trust {
             .get("GONOSUMDB")
             .or_else(|| env.get("GOPRIVATE"))
             .filter(|p| matches_prefix_patterns(p, TOOLCHAIN_MODULE));
-        let require = std::env::var("GVR_SUMDB").is_ok_and(|v| v.trim() == "require");
+        let gvr_sumdb = std::env::var("GVR_SUMDB").unwrap_or_default();
+        let require = gvr_sumdb.trim() == "require";
+        let gvr_off = gvr_sumdb.trim() == "off";
         Ok(Trust {
             env,
             setting,
             nosumdb,
             require,
+            gvr_off,
             fetcher: Fetcher::new(fetch),
             kit: None,
         })
@@ -162,6 +170,9 @@ impl Trust {
 
     /// Why the database is not used, if it is not.
     pub fn skipped(&self) -> Option<Skipped> {
+        if self.gvr_off {
+            return Some(Skipped::GvrOff);
+        }
         match (&self.setting, &self.nosumdb) {
             (Setting::Off, _) => Some(Skipped::Off),
             (_, Some(p)) => Some(Skipped::NoSumdb(p.clone())),

@@ -9,11 +9,12 @@ use std::process::Command;
 
 use super::build::{module_source, run_build, BuildFailure, BuildRequest};
 use super::fetch::{fetch_prebuilt, sha256_file};
-use super::store::{lock_name, remove_dir_atomically};
+use super::store::lock_name;
 use super::{
     binary_name, build_binary_path, min_build_go, parse_version_output, GoplsError, GoplsVersion,
     MODULE,
 };
+use crate::dist::durable;
 use crate::dist::fetch::{FetchConfig, Fetcher};
 use crate::dist::index::Platform;
 use crate::dist::source::{parse_location, Location};
@@ -307,8 +308,10 @@ fn write_receipt(
     std::fs::write(&path, text + "\n").map_err(GoplsError::io("cannot write", &path))
 }
 
-/// One rename puts the complete build in place (the old one, with `force`, is moved away
-/// first). Called with the build's lock held.
+/// Puts the complete build in place as SDK installs do: flushed to disk, then one
+/// rename (for a forced reinstall, or over a directory without a binary, an atomic
+/// swap whose old tree is left in `staging` to be deleted with it), then the rename
+/// flushed. Called with the build's lock held.
 fn commit(
     home: &GvrHome,
     staging: &Path,
@@ -317,14 +320,14 @@ fn commit(
     force: bool,
 ) -> Result<(), GoplsError> {
     let dest = home.gopls_build_dir(gopls.as_str(), go);
-    if dest.exists() {
-        if !force && dest.join(binary_name()).is_file() {
-            return Ok(());
-        }
-        // A forced reinstall, or a directory without a binary (not a build).
-        remove_dir_atomically(home, &dest)?;
+    if dest.exists() && !force && dest.join(binary_name()).is_file() {
+        return Ok(());
     }
     let parent = dest.parent().unwrap_or(&dest);
     std::fs::create_dir_all(parent).map_err(GoplsError::io("cannot create", parent))?;
-    std::fs::rename(staging, &dest).map_err(GoplsError::io("cannot move the build into", &dest))
+    // Only where the OS cannot swap does the old build pass through here.
+    let tmp = home.tmp_dir();
+    let trash = Staging::new(&tmp, "gopls").map_err(GoplsError::io("cannot create", &tmp))?;
+    durable::publish_dir(staging, &dest, &trash.entry("trash"))
+        .map_err(GoplsError::io("cannot move the build into", &dest))
 }

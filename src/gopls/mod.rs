@@ -10,6 +10,7 @@
 mod build;
 mod fetch;
 mod install;
+pub mod ordering;
 mod pin;
 mod store;
 mod version_output;

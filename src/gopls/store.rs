@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::{binary_name, builds_of, GoplsError, GoplsVersion, InstalledGopls};
+use super::{binary_name, builds_of, ordering, GoplsError, GoplsVersion, InstalledGopls};
 use crate::fsutil::FileLock;
 use crate::home::GvrHome;
 use crate::process::OsProcess;
@@ -38,7 +38,7 @@ pub fn installed(home: &GvrHome) -> Result<Vec<InstalledGopls>, GoplsError> {
             out.extend(builds_of(&OsProcess, home, &v));
         }
     }
-    out.sort_by(|a, b| b.version.cmp(&a.version).then(b.go.cmp(&a.go)));
+    out.sort_by(|a, b| ordering::cmp(&b.version, &a.version).then(b.go.cmp(&a.go)));
     Ok(out)
 }
 

@@ -3,6 +3,7 @@
 //! go.dev-style mirror and a file:// GOPROXY, installed and verified against the real
 //! checksum database. Run through `scripts/test`, which prepares both.
 
+mod doctor_journey;
 mod goproxy_journey;
 mod harness;
 mod install_journey;

@@ -85,6 +85,31 @@ fn shims_run_the_pinned_sdk_with_the_workspace_env() {
     assert!(test.contains("ok  \texample.com/app"), "{test}");
     go(&sub, &["build", "./..."]);
 
+    // A go started from inside the workspace (here by a shell a tool ran; a test
+    // building a temp module, a generator that `cd`s) in an unrelated module builds
+    // that module: the shims leave go.work to go's own discovery. With the workspace's
+    // GOWORK exported, go refuses ("current directory is contained in a module that is
+    // not one of the workspace modules listed in go.work").
+    write(
+        &ws.join("app/execsh/main.go"),
+        "package main\n\nimport (\n\t\"os\"\n\t\"os/exec\"\n)\n\nfunc main() {\n\tc := exec.Command(\"sh\", \"-c\", os.Args[1])\n\tc.Stdout, c.Stderr = os.Stdout, os.Stderr\n\tif c.Run() != nil {\n\t\tos.Exit(1)\n\t}\n}\n",
+    );
+    let other = w.dir.path().join("elsewhere/tool");
+    write(
+        &other.join("go.mod"),
+        "module example.com/tool\n\ngo 1.21\n",
+    );
+    write(&other.join("main.go"), "package main\n\nfunc main() {}\n");
+    let script = format!("cd {} && go build ./... && go env GOWORK", other.display());
+    let nested = ok(&w
+        .cmd("go")
+        .args(["run", "./execsh", &script])
+        .current_dir(ws.join("app"))
+        .env("GOPROXY", "off")
+        .output()
+        .unwrap());
+    assert_eq!(nested.trim(), "", "no go.work applies there");
+
     // gofmt through its shim: a badly formatted file is listed.
     write(&ws.join("lib/ugly.go"), "package lib\nfunc  Ugly( ) {}\n");
     let listed = ok(&w

@@ -78,6 +78,7 @@ impl GoplsWorld for Gvr {
 import (
 	"fmt"
 	"os"
+	"os/exec"
 )
 
 func main() {{
@@ -92,6 +93,10 @@ func main() {{
 			v = "<unset>"
 		}}
 		fmt.Printf("env %s=%s\n", k, v)
+	}}
+	// What the go on PATH finds from here, as gopls asks it.
+	if out, err := exec.Command("go", "env", "GOWORK").Output(); err == nil {{
+		fmt.Printf("env GOWORK_FOUND_BY_GO=%s", out)
 	}}
 }}
 "#
@@ -711,13 +716,24 @@ fn the_gopls_shim_runs_the_pinned_build_with_the_go_env() {
     };
     let mut want = go_env.lines();
     for k in ["GOROOT", "GOWORK", "GOCACHE"] {
+        let got = match k {
+            // Not exported: the go gopls runs finds the same go.work itself.
+            "GOWORK" => {
+                assert_eq!(seen(k), "<unset>");
+                seen("GOWORK_FOUND_BY_GO")
+            }
+            _ => seen(k),
+        };
         assert_eq!(
-            seen(k),
+            got,
             want.next().unwrap(),
             "{k} differs between gopls and go env:\n{out}"
         );
     }
-    assert_eq!(seen("GOWORK"), ws.join("go.work").display().to_string());
+    assert_eq!(
+        seen("GOWORK_FOUND_BY_GO"),
+        ws.join("go.work").display().to_string()
+    );
     assert_eq!(seen("GOTOOLCHAIN"), "local");
     assert_eq!(
         seen("PATH").split(':').next().unwrap(),
@@ -774,4 +790,80 @@ fn the_gopls_shim_builds_a_missing_pin_with_auto_install() {
     assert_eq!(so, "golang.org/x/tools/gopls v0.13.99\n", "stderr:\n{se}");
     assert!(se.contains("built gopls v0.13.99"), "{se}");
     assert!(w.build_dir("v0.13.99", &go).join("receipt.json").is_file());
+}
+
+/// Durable before visible, as for SDKs: traced with strace, the staged build is flushed
+/// (syncfs, or an fsync of the binary) before the rename that publishes it, and the
+/// directory it lands in is fsync'd after. Needs strace (.ci/run installs it).
+#[test]
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+fn a_gopls_build_is_flushed_before_it_is_published() {
+    let have_strace = Command::new("strace")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have_strace {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "strace is required in CI (.ci/run installs it)"
+        );
+        eprintln!("skipped: strace is not installed");
+        return;
+    }
+    let w = world();
+    install_fake(&w.gvr_home(), "1.24.11");
+    let mirror = w.root().join("mirror");
+    let (path, sum) = write_prebuilt(&mirror, "v0.20.0", "1.24.11", "v0.20.0");
+    fs::write(format!("{}.sha256", path.display()), &sum).unwrap();
+    let trace = w.root().join("strace.txt");
+    let mut args: Vec<String> = [
+        "-f",
+        "-qq",
+        "-y",
+        "-e",
+        "trace=syncfs,fsync,fdatasync,rename,renameat,renameat2",
+        "-o",
+    ]
+    .map(String::from)
+    .to_vec();
+    args.push(trace.display().to_string());
+    args.push(gvr_bin().to_string());
+    args.extend(
+        [
+            "gopls",
+            "install",
+            "v0.20.0",
+            "--with-go",
+            "1.24.11",
+            "--mirror",
+            &mirror.display().to_string(),
+        ]
+        .map(String::from),
+    );
+    let r = w.run_program("strace", &args);
+    assert_eq!(r.code, 0, "{r:?}");
+    let dir = w.build_dir("v0.20.0", "1.24.11");
+    assert!(dir.join("gopls").is_file());
+    let text = fs::read_to_string(&trace).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let commit = lines
+        .iter()
+        .position(|l| l.contains("rename") && l.contains(&format!("\"{}\"", dir.display())))
+        .unwrap_or_else(|| panic!("no rename into {} in the trace:\n{text}", dir.display()));
+    let flushed = lines[..commit].iter().any(|l| {
+        (l.contains("syncfs(") || (l.contains("fsync(") && l.contains("/gopls>")))
+            && l.trim_end().ends_with("= 0")
+    });
+    assert!(
+        flushed,
+        "nothing flushed the build before the commit rename:\n{text}"
+    );
+    let parent = dir.parent().unwrap().display().to_string();
+    let synced = lines[commit..]
+        .iter()
+        .any(|l| l.contains("fsync(") && l.contains(&format!("<{parent}>")));
+    assert!(
+        synced,
+        "{parent} not fsync'd after the commit rename:\n{text}"
+    );
 }

@@ -69,6 +69,7 @@ impl Upstream {
         let mut g = Gvr::new();
         g.env("GOPROXY", self.proxy_server.url())
             .env("GOSUMDB", self.proxy.gosumdb())
+            .unset("GVR_SUMDB")
             .mirror(self.mirror_server.url());
         g
     }
@@ -80,6 +81,7 @@ fn offline(u: &Upstream, kit: impl AsRef<std::ffi::OsStr>) -> Gvr {
     let mut g = Gvr::new();
     g.env("GOPROXY", "http://127.0.0.1:9")
         .env("GOSUMDB", u.proxy.gosumdb())
+        .unset("GVR_SUMDB")
         .env("GVR_RETRY_ATTEMPTS", "1")
         .mirror(kit);
     g

@@ -12,7 +12,6 @@ mod builds;
 mod pin;
 pub mod table;
 
-use std::cmp::Ordering;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -27,14 +26,16 @@ pub use pin::{find_pin_file, read_pin_file, resolve_pin, Pin, PinOrigin, PIN_ENV
 /// The module path `go install` builds.
 pub const MODULE: &str = "golang.org/x/tools/gopls";
 
-/// A gopls release name as tagged: `v0.20.0`, `v0.21.0-pre.1`. Semver ordering (a
-/// prerelease sorts before its release). A missing leading `v` is accepted.
-#[derive(Debug, Clone)]
+/// A gopls release name as tagged: `v0.20.0`, `v0.21.0-pre.1` (a missing leading `v` is
+/// accepted), kept as its canonical text. The lookup only compares versions for
+/// equality; the `gvr` command orders them with the `semver` crate, which the shims do
+/// not link. What this accepts is a subset of semver (no build metadata, no hyphens
+/// inside prerelease identifiers), so every version here is a valid semver version.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct GoplsVersion {
-    nums: [u64; 3],
-    pre: Option<String>,
     /// Canonical text with the leading `v`.
     text: String,
+    prerelease: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -48,8 +49,13 @@ impl GoplsVersion {
         &self.text
     }
     pub fn is_prerelease(&self) -> bool {
-        self.pre.is_some()
+        self.prerelease
     }
+}
+
+/// A number as semver writes it: digits, no leading zero.
+fn is_number(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && (s == "0" || !s.starts_with('0'))
 }
 
 impl FromStr for GoplsVersion {
@@ -65,90 +71,31 @@ impl FromStr for GoplsVersion {
             Some((c, p)) => (c, Some(p)),
             None => (s, None),
         };
-        let mut nums = [0u64; 3];
-        let mut parts = core.split('.');
-        for n in nums.iter_mut() {
-            let part = parts.next().ok_or_else(err)?;
-            let valid = !part.is_empty()
-                && part.bytes().all(|b| b.is_ascii_digit())
-                && (part == "0" || !part.starts_with('0'));
-            if !valid {
-                return Err(err());
-            }
-            *n = part.parse().map_err(|_| err())?;
-        }
-        if parts.next().is_some() {
+        let parts: Vec<&str> = core.split('.').collect();
+        if parts.len() != 3
+            || !parts
+                .iter()
+                .all(|p| is_number(p) && p.parse::<u64>().is_ok())
+        {
             return Err(err());
         }
         if let Some(p) = pre {
-            let ok = p
-                .split('.')
-                .all(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric()));
+            // Identifiers: alphanumeric, and a numeric one without a leading zero.
+            let ok = p.split('.').all(|id| {
+                !id.is_empty()
+                    && id.bytes().all(|b| b.is_ascii_alphanumeric())
+                    && (!id.bytes().all(|b| b.is_ascii_digit()) || is_number(id))
+            });
             if !ok {
                 return Err(err());
             }
         }
-        let text = match pre {
-            Some(p) => format!("v{}.{}.{}-{p}", nums[0], nums[1], nums[2]),
-            None => format!("v{}.{}.{}", nums[0], nums[1], nums[2]),
-        };
         Ok(GoplsVersion {
-            nums,
-            pre: pre.map(str::to_string),
-            text,
+            text: format!("v{s}"),
+            prerelease: pre.is_some(),
         })
     }
 }
-
-impl Ord for GoplsVersion {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.nums
-            .cmp(&other.nums)
-            .then_with(|| match (&self.pre, &other.pre) {
-                (None, None) => Ordering::Equal,
-                (None, Some(_)) => Ordering::Greater,
-                (Some(_), None) => Ordering::Less,
-                (Some(a), Some(b)) => cmp_prerelease(a, b),
-            })
-    }
-}
-
-/// Semver §11: dot-separated identifiers, numeric ones compared as numbers and below
-/// alphanumeric ones.
-fn cmp_prerelease(a: &str, b: &str) -> Ordering {
-    let mut ia = a.split('.');
-    let mut ib = b.split('.');
-    loop {
-        match (ia.next(), ib.next()) {
-            (None, None) => return Ordering::Equal,
-            (None, Some(_)) => return Ordering::Less,
-            (Some(_), None) => return Ordering::Greater,
-            (Some(x), Some(y)) => {
-                let o = match (x.parse::<u64>(), y.parse::<u64>()) {
-                    (Ok(m), Ok(n)) => m.cmp(&n),
-                    (Ok(_), Err(_)) => Ordering::Less,
-                    (Err(_), Ok(_)) => Ordering::Greater,
-                    (Err(_), Err(_)) => x.cmp(y),
-                };
-                if o != Ordering::Equal {
-                    return o;
-                }
-            }
-        }
-    }
-}
-
-impl PartialOrd for GoplsVersion {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl PartialEq for GoplsVersion {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-impl Eq for GoplsVersion {}
 
 impl fmt::Display for GoplsVersion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -288,22 +235,11 @@ mod tests {
     }
 
     #[test]
-    fn parses_and_orders_gopls_versions() {
+    fn parses_gopls_versions() {
         assert_eq!(gv("0.20.0").to_string(), "v0.20.0");
-        assert_eq!(gv("v0.21.0-pre.2").to_string(), "v0.21.0-pre.2");
-        let chain = [
-            "v0.14.2",
-            "v0.15.3",
-            "v0.16.0",
-            "v0.21.0-pre.1",
-            "v0.21.0-pre.2",
-            "v0.21.0-pre.10",
-            "v0.21.0",
-            "v0.21.1",
-        ];
-        for w in chain.windows(2) {
-            assert!(gv(w[0]) < gv(w[1]), "{} < {}", w[0], w[1]);
-        }
+        assert_eq!(gv(" v0.21.0-pre.2\n").to_string(), "v0.21.0-pre.2");
+        assert!(gv("v0.21.0-pre.2").is_prerelease() && !gv("v0.21.0").is_prerelease());
+        assert_eq!(gv("0.20.0"), gv("v0.20.0"));
         for bad in [
             "",
             "v",
@@ -313,6 +249,9 @@ mod tests {
             "0.20.x",
             "v0.20.0-",
             "v0.20.0-pre..1",
+            "v0.20.0-pre.01",
+            "v0.20.0+build",
+            "v99999999999999999999.0.0",
             "latest",
         ] {
             assert!(

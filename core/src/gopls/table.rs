@@ -1,5 +1,6 @@
 //! The gopls compatibility table (`data/gopls-compat.tsv`, embedded): the Go each gopls
-//! release needs to build, and the gopls recommended for each Go minor. Parsed by hand
+//! release needs to build (oldest gopls first), and the gopls recommended for each Go
+//! minor. Parsed by hand
 //! (tab-separated lines) because the shim links this and must stay lean.
 
 use std::sync::OnceLock;
@@ -93,15 +94,19 @@ impl Table {
             .recommends
             .iter()
             .find(|r| r.go.major() == go.major() && r.go.minor() == go.minor())?;
-        let buildable = |v: &GoplsVersion| self.min_go(v).is_none_or(|b| b.go <= *go);
-        if buildable(&row.gopls) {
+        // Build rows are listed oldest gopls first (the `gvr` crate checks the embedded
+        // table with semver), so the ones before the recommended release are older.
+        let Some(at) = self.builds.iter().position(|b| b.gopls == row.gopls) else {
+            return Some(&row.gopls); // no known requirement: assume it builds
+        };
+        if self.builds[at].go <= *go {
             return Some(&row.gopls);
         }
-        self.builds
+        self.builds[..at]
             .iter()
-            .filter(|b| b.gopls < row.gopls && !b.gopls.is_prerelease() && b.go <= *go)
+            .rev()
+            .find(|b| !b.gopls.is_prerelease() && b.go <= *go)
             .map(|b| &b.gopls)
-            .max()
     }
 }
 

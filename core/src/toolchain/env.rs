@@ -1,14 +1,24 @@
 //! The environment a tool gets here, each variable with the reason: GOROOT and PATH
-//! for the selected SDK, the recursion counter, `GVR_GO_*`, and GOTOOLCHAIN, GOWORK
-//! and GOCACHE unless the user chose them (in the environment or with `go env -w`).
+//! for the selected SDK, the recursion counter, `GVR_GO_*`, and GOTOOLCHAIN and
+//! GOCACHE unless the user chose them (in the environment or with `go env -w`). GOWORK
+//! is left to go's own discovery.
+//!
+//! Everything set here is inherited by the tool's children, including a `go` run in
+//! another directory (the SDK's `bin` is first on PATH, so it is this SDK's go, not a
+//! shim). Each value is therefore one that holds there too, or one a shim or Go
+//! itself replaces: GOROOT and PATH name the go that runs (and go exports GOROOT to
+//! its own children anyway); GOTOOLCHAIN=local keeps that go from switching anywhere;
+//! GOCACHE is a content-addressed cache any module may share; `GVR_SET` lets a nested
+//! shim recompute all of them for its own directory. GOWORK would not hold (it would
+//! force an unrelated module into this workspace), so it is not set.
 
 use std::path::Path;
 
 use super::depth::{next_shim_depth, SHIM_DEPTH_VAR};
-use super::go_env_file::GoEnvFile;
 use super::path::prepend_path;
 use super::{Toolchain, ToolchainError};
 use crate::env_var::{EnvValue, EnvVar};
+use crate::go_env_file::GoEnvFile;
 use crate::gvr_set::GvrSet;
 use crate::process::Process;
 use crate::workspace::{CachePolicy, Workspace};
@@ -43,19 +53,25 @@ impl Toolchain {
                 ),
             },
         ));
-        match (user("GOWORK"), &ws.gowork) {
-            (Some(v), _) => vars.push(EnvVar::kept("GOWORK", v, "set by you")),
-            (None, Some(work)) => {
-                vars.push(EnvVar::set("GOWORK", work, "the go.work of this workspace"))
-            }
-            (None, None) if inherited("GOWORK") => vars.push(EnvVar {
-                name: "GOWORK",
-                value: EnvValue::Unset,
-                why: "no go.work applies here (removes the one gvr set for another workspace)"
-                    .into(),
-            }),
-            (None, None) => {}
-        }
+        // Never exported: go finds the go.work itself, from the directory it runs in, so
+        // a nested go in another module (a test's temp module, a generator that `cd`s)
+        // is not forced into this workspace. Only a value an outer gvr set is removed.
+        vars.push(drop_inherited(
+            match (user("GOWORK"), saved.get("GOWORK"), &ws.gowork) {
+                (Some(v), _, _) => EnvVar::kept("GOWORK", v, "set by you"),
+                (None, Some(_), _) => saved.untouched("GOWORK"),
+                (None, None, Some(work)) => EnvVar {
+                    name: "GOWORK",
+                    value: EnvValue::Untouched,
+                    why: format!("go finds {} itself, as the nearest go.work", work.display()),
+                },
+                (None, None, None) => EnvVar {
+                    name: "GOWORK",
+                    value: EnvValue::Untouched,
+                    why: "no go.work applies here".into(),
+                },
+            },
+        ));
         vars.push(drop_inherited(match (user("GOCACHE"), ws.cache_policy) {
             (Some(v), _) => EnvVar::kept("GOCACHE", v, "set by you"),
             (None, _) if saved.get("GOCACHE").is_some() => saved.untouched("GOCACHE"),
@@ -178,7 +194,8 @@ mod tests {
             set(format!("{}:/usr/bin:/bin", root.join("bin").display()))
         );
         assert_eq!(e["GOTOOLCHAIN"], set("local"));
-        assert_eq!(e["GOWORK"], set(f.ws.gowork.as_ref().unwrap()));
+        // go finds the workspace's go.work itself; gvr does not export it.
+        assert_eq!(e["GOWORK"], EnvValue::Untouched);
         assert_eq!(e["GOCACHE"], set(&f.ws.gocache));
         assert_eq!(e["GVR_GO_VERSION"], set("1.22.10"));
         assert_eq!(e["GVR_GO_ORIGIN"], set(f.tc.selection.origin.to_string()));
@@ -221,6 +238,7 @@ mod tests {
         let e = env_of(&f, &[("GOENV", &goenv)]);
         assert_eq!(e["GOTOOLCHAIN"], EnvValue::Untouched);
         assert_eq!(e["GOCACHE"], EnvValue::Untouched);
+        assert_eq!(e["GOWORK"], EnvValue::Untouched);
         // The environment still beats the file, and GOENV=off ignores it.
         assert_eq!(
             env_of(&f, &[("GOENV", &goenv), ("GOTOOLCHAIN", "local")])["GOTOOLCHAIN"],
@@ -248,7 +266,16 @@ mod tests {
                 })
                 .collect();
         outer.insert("GOENV".into(), "off".into());
-        assert!(outer[GVR_SET_VAR].to_str().unwrap().contains("GOWORK:"));
+        assert!(!outer.contains_key("GOWORK"), "{outer:?}");
+        // An older gvr also exported the workspace's GOWORK, with its fingerprint.
+        let work = f.ws.gowork.clone().unwrap().into_os_string();
+        let marker = format!(
+            "{},GOWORK:{:016x}",
+            outer[GVR_SET_VAR].to_str().unwrap(),
+            fingerprint(&work)
+        );
+        outer.insert(GVR_SET_VAR.into(), marker.into());
+        outer.insert("GOWORK".into(), work);
         // An inner shim in workspace `q`, without a go.work, with the shared cache.
         let mut q = f.ws.clone();
         q.gowork = None;
@@ -288,7 +315,7 @@ mod tests {
         f.ws.gowork = None;
         let e = env_of(&f, &[]);
         assert_eq!(e["GOCACHE"], EnvValue::Untouched);
-        assert!(!e.contains_key("GOWORK"));
+        assert_eq!(e["GOWORK"], EnvValue::Untouched);
     }
 
     #[test]

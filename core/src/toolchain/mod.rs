@@ -2,15 +2,14 @@
 //! environment a tool gets. The shims and `gvr exec` build their commands here, so
 //! both behave alike.
 //!
-//! The concepts live in submodules: [`env`] (the environment policy), [`resolve`]
-//! (tool name → binary), [`depth`] (the recursion guard), [`path`] (PATH prepend),
-//! [`go_env_file`] (`go env -w` settings) and [`launch`] (the steps shims and `gvr exec`
-//! share). The `GVR_SET` marker, FNV-1a and the `EnvVar` type are top-level modules,
+//! The concepts live in submodules: [`env`](mod@env) (the environment policy), [`resolve`]
+//! (tool name → binary), [`depth`] (the recursion guard), [`path`] (PATH prepend) and
+//! [`launch`] (the steps shims and `gvr exec` share). The `GVR_SET` marker, go's env
+//! file, FNV-1a and the `EnvVar` type are top-level modules (selection reads them too),
 //! re-exported here under their old names.
 
 pub mod depth;
 pub mod env;
-pub mod go_env_file;
 pub mod launch;
 pub mod path;
 pub mod resolve;
@@ -25,9 +24,9 @@ use crate::version::GoVersion;
 
 pub use crate::env_var::{apply_env, EnvValue, EnvVar};
 pub use crate::fnv::fnv1a;
+pub use crate::go_env_file::go_env_path;
 pub use crate::gvr_set::{GvrSet, GVR_SET_VAR};
 pub use depth::{next_shim_depth, MAX_SHIM_DEPTH, SHIM_DEPTH_VAR};
-pub use go_env_file::go_env_path;
 pub use path::prepend_path;
 pub use resolve::resolve_tool;
 

@@ -7,7 +7,15 @@
 extern crate std;
 
 /// The record format version this binary understands (`gvr_core::decision::FORMAT`).
-pub const HEADER: &[u8] = b"gvr-shim-decision 1";
+pub const HEADER: &[u8] = b"gvr-shim-decision 2";
+
+/// The tools the fast path serves (`gvr_core::toolchain::SHIMMED_TOOLS`).
+pub const TOOLS: [&[u8]; 3] = [b"go", b"gofmt", b"gopls"];
+
+/// Where the full shims and the records live, in the shims dir
+/// (`GvrHome::full_shims_dir`, `GvrHome::decisions_dir`).
+pub const FULL_DIR: &[u8] = b".full";
+pub const DECISIONS_DIR: &[u8] = b".decisions";
 
 /// FNV-1a over `tool`, a NUL and `cwd`: the record's file name (`gvr_core::decision::key`).
 pub fn key(tool: &[u8], cwd: &[u8]) -> u64 {
@@ -17,6 +25,45 @@ pub fn key(tool: &[u8], cwd: &[u8]) -> u64 {
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
     h
+}
+
+/// The directory part of an absolute path: `/a/b/shims` → `/a/b` (`/x` → empty).
+pub fn parent(path: &[u8]) -> &[u8] {
+    match path.iter().rposition(|&b| b == b'/') {
+        Some(i) => &path[..i],
+        None => &[],
+    }
+}
+
+/// Whether a record may exec `program`: an absolute path below `home` (gvr's home, the
+/// parent of the shims directory this binary runs from) with no empty, `.` or `..`
+/// component, so no record, however it came to be, runs anything but gvr's own files.
+pub fn runs_from_home(program: &[u8], home: &[u8]) -> bool {
+    let Some(rest) = program.strip_prefix(home) else {
+        return false;
+    };
+    home.first() == Some(&b'/')
+        && rest.len() > 1
+        && rest[0] == b'/'
+        && rest[1..]
+            .split(|&b| b == b'/')
+            .all(|c| !c.is_empty() && c != b"." && c != b"..")
+        && !home
+            .split(|&b| b == b'/')
+            .skip(1)
+            .any(|c| c.is_empty() || c == b"." || c == b"..")
+}
+
+/// The `shim` line's identity of a file: `<ino>:<size>:<mtime s>.<ns>`
+/// (`gvr_core::decision::identity`).
+pub fn write_identity(w: &mut Writer, ino: u64, size: u64, mtime: (i64, u32)) {
+    w.udec(ino);
+    w.put(b":");
+    w.udec(size);
+    w.put(b":");
+    w.dec(mtime.0);
+    w.put(b".");
+    w.dec(mtime.1 as i64);
 }
 
 pub fn split_once(s: &[u8], sep: u8) -> (&[u8], &[u8]) {
@@ -122,6 +169,27 @@ mod tests {
     }
 
     #[test]
+    fn names_the_same_files_and_tools_as_gvr() {
+        let home = gvr_core::GvrHome::at("/h", "/c");
+        let shims = home.shims_dir();
+        let name = |p: std::path::PathBuf| {
+            p.strip_prefix(&shims)
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .as_bytes()
+                .to_vec()
+        };
+        assert_eq!(name(home.full_shims_dir()), FULL_DIR);
+        assert_eq!(name(home.decisions_dir()), DECISIONS_DIR);
+        let tools: std::vec::Vec<&[u8]> = gvr_core::toolchain::SHIMMED_TOOLS
+            .iter()
+            .map(|t| t.as_bytes())
+            .collect();
+        assert_eq!(tools, TOOLS);
+    }
+
+    #[test]
     fn writer_formats_signatures_like_gvr() {
         let mut buf = [0u8; 64];
         let mut w = Writer::new(&mut buf);
@@ -138,6 +206,57 @@ mod tests {
         let mut w = Writer::new(&mut small);
         w.put(b"abc");
         assert!(!w.terminate(), "overflow is reported");
+    }
+
+    #[test]
+    fn records_run_only_files_under_gvrs_home() {
+        let home = b"/home/u/.local/share/gvr";
+        assert_eq!(parent(b"/home/u/.local/share/gvr/shims"), home);
+        for ok in [
+            &b"/home/u/.local/share/gvr/versions/1.22.10/bin/go"[..],
+            b"/home/u/.local/share/gvr/gopls/v0.20.0-go1.24.11/gopls",
+        ] {
+            assert!(
+                runs_from_home(ok, home),
+                "{}",
+                std::string::String::from_utf8_lossy(ok)
+            );
+        }
+        for bad in [
+            &b"/bin/sh"[..],
+            b"end",
+            b"",
+            b"/home/u/.local/share/gvr",
+            b"/home/u/.local/share/gvr/",
+            b"/home/u/.local/share/gvrx/versions/go",
+            b"/home/u/.local/share/gvr/../../../bin/sh",
+            b"/home/u/.local/share/gvr/versions/./go",
+            b"/home/u/.local/share/gvr//bin/sh",
+        ] {
+            assert!(
+                !runs_from_home(bad, home),
+                "{}",
+                std::string::String::from_utf8_lossy(bad)
+            );
+        }
+        assert!(!runs_from_home(b"/x/go", b""));
+        assert!(!runs_from_home(b"/a/../b/go", b"/a/../b"));
+    }
+
+    #[test]
+    fn identity_is_what_gvr_writes() {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata("/bin/sh").unwrap();
+        let mut buf = [0u8; 96];
+        let mut w = Writer::new(&mut buf);
+        write_identity(
+            &mut w,
+            m.ino(),
+            m.size(),
+            (m.mtime(), m.mtime_nsec() as u32),
+        );
+        let n = w.len;
+        assert_eq!(&buf[..n], gvr_core::decision::identity(&m).as_bytes());
     }
 
     #[test]

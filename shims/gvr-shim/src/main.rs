@@ -1,7 +1,7 @@
 //! The shim behind `go`, `gofmt`, `gopls` and the `go<version>` entries in
 //! `$GVR_HOME/shims`: argv[0] → tool name → gvr's selection for this directory → exec.
 //!
-//! Lean on purpose (DESIGN §5): it stats a few names per parent directory, reads a few
+//! Lean on purpose (see docs/architecture.md, "The shim contract"): it stats a few names per parent directory, reads a few
 //! small files and replaces itself with the SDK's binary. No argument parsing, no
 //! config, no network.
 
@@ -16,7 +16,7 @@ use std::path::Path;
 use gvr_core::exec::{exec, ExecError};
 use gvr_core::home::HomeError;
 use gvr_core::process::{OsProcess, Process, Recorder};
-use gvr_core::select::{Here, Origin, SelectError, Selected, Selection};
+use gvr_core::select::{Here, Origin, SelectError, Selected, Selection, UnreadableFile};
 use gvr_core::toolchain::launch::prepare;
 use gvr_core::toolchain::{resolve_tool, Toolchain, ToolchainError};
 use gvr_core::{GoVersion, GvrHome};
@@ -119,6 +119,7 @@ macro_rules! failure_from {
 failure_from! {
     HomeError => |_: &HomeError| 1,
     SelectError => |_: &SelectError| 1,
+    UnreadableFile => |_: &UnreadableFile| 1,
     ToolchainError => |e: &ToolchainError| e.exit_code(),
     ExecError => |e: &ExecError| e.exit_code(),
 }
@@ -207,6 +208,16 @@ fn record_decision(
     if self_exe.parent() != Some(home.full_shims_dir().as_path()) {
         return;
     }
+    // The running binary, even if a rehash has replaced the file since: its identity
+    // goes into the record, so a record from a replaced full shim is not replayed.
+    #[cfg(target_os = "linux")]
+    let me = std::fs::metadata("/proc/self/exe");
+    #[cfg(not(target_os = "linux"))]
+    let me = std::fs::metadata(&self_exe);
+    let Ok(me) = me else {
+        return;
+    };
+    let full_shim = home.full_shims_dir().join(tool);
     let inputs = rec.inputs();
     let decision = gvr_core::decision::Decision {
         started,
@@ -215,6 +226,7 @@ fn record_decision(
         inputs: &inputs,
         program,
         vars,
+        decided_by: (&full_shim, &me),
     };
     let _ = gvr_core::decision::record(home, &decision);
 }

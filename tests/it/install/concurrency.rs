@@ -276,7 +276,7 @@ fn pre_1_21_dot_zero_is_the_minors_first_release() {
     assert_eq!(fresh.receipt("1.20")["checksum_source"], "sidecar");
 }
 
-/// Durable before visible (DESIGN §6): traced with strace, the staged tree is flushed
+/// Durable before visible: traced with strace, the staged tree is flushed
 /// (one syncfs, or an fsync per file where syncfs is missing) before the rename into
 /// versions/, and versions/ itself is fsync'd after it. Needs strace (.ci/run installs
 /// it); without it the test is skipped locally and fails in CI.

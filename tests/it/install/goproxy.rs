@@ -38,7 +38,17 @@ fn proxy_world(proxy: &TestProxy, server: &Server) -> Gvr {
     let mut g = Gvr::new();
     g.env("GOPROXY", server.url())
         .env("GOSUMDB", proxy.gosumdb())
-        .env("GVR_SOURCE", "goproxy");
+        .env("GVR_SOURCE", "goproxy")
+        .unset("GVR_SUMDB");
+    g
+}
+
+/// A world that installs from a mirror, with the test database as GOSUMDB through `proxy`.
+fn mirror_world(mirror: &Server, proxy: &TestProxy, proxy_server: &Server) -> Gvr {
+    let mut g = world(mirror);
+    g.env("GOPROXY", proxy_server.url())
+        .env("GOSUMDB", proxy.gosumdb())
+        .unset("GVR_SUMDB");
     g
 }
 
@@ -144,8 +154,7 @@ fn a_mirror_whose_own_checksums_agree_but_differ_from_the_release_is_refused() {
         .build();
     let ms = serve(&m);
     let ps = Server::start(p.path());
-    let mut g = world(&ms);
-    g.env("GOPROXY", ps.url()).env("GOSUMDB", p.gosumdb());
+    let g = mirror_world(&ms, &p, &ps);
     g.run(["install", "1.22.6"])
         .fails()
         .stderr_has("go1.22.6.")
@@ -161,8 +170,7 @@ fn a_mirror_whose_own_checksums_agree_but_differ_from_the_release_is_refused() {
         ))
         .build();
     let ms = serve(&m);
-    let mut g = world(&ms);
-    g.env("GOPROXY", ps.url()).env("GOSUMDB", p.gosumdb());
+    let g = mirror_world(&ms, &p, &ps);
     let r = g.run(["install", "1.22.6", "-v"]).ok();
     assert!(r.stderr.contains("anchor sumdb"), "{r:?}");
     assert!(
@@ -173,6 +181,14 @@ fn a_mirror_whose_own_checksums_agree_but_differ_from_the_release_is_refused() {
     assert_eq!(receipt["anchor"], "sumdb");
     assert_eq!(receipt["module_h1"], h1_of_zip(&published));
     assert_ne!(receipt["toolchain_module"], true, "it has doc/");
+    // GVR_SUMDB=off: gvr leaves the database alone (Go's GOSUMDB is untouched).
+    let mut g = world(&ms);
+    g.env("GOPROXY", ps.url()).env("GOSUMDB", p.gosumdb());
+    let before = ps.requests().len();
+    g.run(["install", "1.22.6", "-v"])
+        .ok()
+        .stderr_has("anchor mirror-asserted");
+    assert_eq!(ps.requests().len(), before, "no database request");
 }
 
 #[test]
@@ -262,7 +278,8 @@ fn gosumdb_off_is_refused_without_allow_unverified() {
     assert_eq!(g.receipt("1.22.6")["anchor"], "unverified");
     // A single file:// GOPROXY may skip the database, as Go allows.
     let mut g3 = Gvr::new();
-    g3.env("GOPROXY", p.file_url())
+    g3.unset("GVR_SUMDB")
+        .env("GOPROXY", p.file_url())
         .env("GOSUMDB", "off")
         .env("GVR_SOURCE", "goproxy");
     g3.run(["install", "1.22.6"]).ok();
@@ -276,8 +293,7 @@ fn a_pre_1_21_archive_from_a_mirror_is_mirror_asserted() {
     let ps = Server::start(p.path());
     let m = MirrorBuilder::new().sdk("1.20.14").build();
     let ms = serve(&m);
-    let mut g = world(&ms);
-    g.env("GOPROXY", ps.url()).env("GOSUMDB", p.gosumdb());
+    let g = mirror_world(&ms, &p, &ps);
     let r = g.run(["install", "1.20.14", "-v"]).ok();
     assert!(r.stderr.contains("anchor mirror-asserted"), "{r:?}");
     assert!(
@@ -303,6 +319,7 @@ fn an_unreachable_database_falls_back_unless_required() {
     let ms = serve(&m);
     let p = TestProxy::new();
     let mut g = world(&ms);
+    g.unset("GVR_SUMDB");
     // The database's own address on a closed port; no proxy in between.
     g.env("GOPROXY", "off")
         .env("GOSUMDB", format!("{} http://127.0.0.1:9", p.gosumdb()));

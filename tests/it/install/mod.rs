@@ -14,9 +14,13 @@ use crate::support::fixtures::{
 use crate::support::sdk;
 use crate::support::server::{Fault, Server};
 
+mod bounds;
 mod cache;
+mod casefold;
 mod concurrency;
+mod crash;
 mod goproxy;
+mod index_names;
 mod list;
 mod network;
 mod output;

@@ -70,10 +70,10 @@ fn progress_on_a_terminal_draws_bars() {
 
 /// Makes `dir` unwritable even for root (`chattr +i`), or by mode where that is not
 /// possible; undone on drop.
-struct Unwritable(std::path::PathBuf);
+pub(super) struct Unwritable(std::path::PathBuf);
 
 impl Unwritable {
-    fn new(dir: &Path) -> Unwritable {
+    pub(super) fn new(dir: &Path) -> Unwritable {
         let immutable = Command::new("/usr/bin/chattr")
             .arg("+i")
             .arg(dir)

@@ -275,12 +275,11 @@ impl Gvr {
             _tmp: tmp,
             root,
             path: "/usr/bin:/bin".into(),
-            // Synthetic SDKs are not Go's releases: tests that want the checksum
-            // database point GOSUMDB at a test one.
+            // Synthetic SDKs are not Go's releases: gvr leaves the checksum database
+            // alone unless a test unsets this and points GOSUMDB at a test one.
             env: vec![
                 ("GVR_RETRY_BASE_MS".into(), "10".into()),
-                ("GOSUMDB".into(), "off".into()),
-                ("GOPROXY".into(), "off".into()),
+                ("GVR_SUMDB".into(), "off".into()),
             ],
         }
     }

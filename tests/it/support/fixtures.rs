@@ -251,11 +251,13 @@ pub fn tar_gz(entries: &[RawEntry]) -> Vec<u8> {
     b.into_inner().unwrap().finish().unwrap()
 }
 
-/// A zip of `entries` with Unix modes, names written verbatim. Fifos and devices have
-/// no zip form and are skipped.
+/// A zip of `entries` with Unix modes, names written verbatim. Fifos and devices get
+/// their type bits patched into the central directory (the zip writer stores only
+/// permissions); hard links have no zip form and become plain files.
 pub fn zip(entries: &[RawEntry]) -> Vec<u8> {
     use zip::write::SimpleFileOptions;
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let mut patches = Vec::new();
     for e in entries {
         let opts = SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Deflated)
@@ -267,10 +269,39 @@ pub fn zip(entries: &[RawEntry]) -> Vec<u8> {
                 w.write_all(&e.data).unwrap();
             }
             EntryKind::Symlink(t) => w.add_symlink(e.name.clone(), t.clone(), opts).unwrap(),
-            EntryKind::Fifo | EntryKind::CharDevice(..) => {}
+            EntryKind::Fifo | EntryKind::CharDevice(..) => {
+                w.start_file(e.name.clone(), opts).unwrap();
+                let kind = if e.kind == EntryKind::Fifo {
+                    0o010000
+                } else {
+                    0o020000
+                };
+                patches.push((e.name.clone(), kind | (e.mode & 0o7777)));
+            }
         }
     }
-    w.finish().unwrap().into_inner()
+    let mut bytes = w.finish().unwrap().into_inner();
+    for (name, mode) in patches {
+        patch_zip_mode(&mut bytes, &name, mode);
+    }
+    bytes
+}
+
+/// Sets the Unix mode (type bits included) of `name` in a zip's central directory.
+fn patch_zip_mode(bytes: &mut [u8], name: &str, mode: u32) {
+    let mut i = 0;
+    while i + 46 <= bytes.len() {
+        if bytes[i..i + 4] == *b"PK\x01\x02" {
+            let n = u16::from_le_bytes([bytes[i + 28], bytes[i + 29]]) as usize;
+            if &bytes[i + 46..i + 46 + n] == name.as_bytes() {
+                bytes[i + 5] = 3; // made by Unix
+                bytes[i + 38..i + 42].copy_from_slice(&(mode << 16).to_le_bytes());
+                return;
+            }
+        }
+        i += 1;
+    }
+    panic!("{name} not in the zip's central directory");
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -20,7 +20,7 @@ if [ "$1" = "version" ] && [ "{tool}" = "go" ]; then
 fi
 echo "tool={tool} version={version} args=$*"
 echo "cwd=$(pwd)"
-for v in GOROOT GOWORK GOCACHE GOTOOLCHAIN GOPATH GOBIN GVR_GO_VERSION GVR_GO_ORIGIN PATH; do
+for v in GOROOT GOWORK GOCACHE GOTOOLCHAIN GOPATH GOBIN GVR_GO_VERSION GVR_GO_ORIGIN GVR_SHIM_DEPTH GVR_SET PATH; do
   eval "val=\${{$v-<unset>}}"
   echo "env $v=$val"
 done

@@ -54,7 +54,9 @@ impl GoEnvFile {
         EnvVar {
             name,
             value: EnvValue::Untouched,
-            why: format!("set by you with `go env -w` ({file}): go reads it from there"),
+            why: format!(
+                "set by you in go's env file {file} (`go env -w`): go reads it from there"
+            ),
         }
     }
 }
