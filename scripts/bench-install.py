@@ -1,22 +1,24 @@
 #!/usr/bin/env python3
 """Benchmark: `gvr install` against two shell baselines on the same archive.
 
-In one run, interleaved for N rounds, from loopback HTTP servers, everything on a
+In one run, interleaved for N rounds, from a loopback HTTP mirror, everything on a
 tmpfs (this VM's ext4 file-creation cost drifts by 10x, so disk numbers mislead):
-  gvr       gvr install <version> from the mirror into a fresh GVR_HOME (download,
-            sha256, unpack, commit; GOSUMDB=off, so no checksum-database round trip)
-  goproxy   gvr install --source goproxy <version> from a GOPROXY on loopback serving
-            the toolchain module zip (download, unpack with the h1 computed in the same
-            pass, commit; GOSUMDB=off --allow-unverified, so no database round trip)
+  gvr       gvr install <version> into a fresh GVR_HOME (download, sha256, unpack, commit)
   stream    curl URL | tee >(sha256sum) | tar xz          (one pass, three processes)
   two-pass  curl -o f URL; sha256sum -c; tar xzf f        (download, then hash, then unpack)
-With --sumdb, two more rows use the real checksum database (through the Go module
-proxy, so they include its network round trips): `gvr+sumdb` (the archive's module
-files hashed and looked up) and `goproxy+sumdb`.
-Prints each median, gvr's ratios to the stream baseline, and peak RSS (GNU time).
+  goproxy   gvr install --source goproxy <version> from a GOPROXY on loopback serving the
+            toolchain module zip (download, unpack with the h1 computed in the same pass,
+            commit)
+gvr's rows run with GVR_SUMDB=off (no checksum-database round trip); with --sumdb, two
+more rows use the real database through the Go module proxy, so they include its
+network round trips: `gvr+sumdb` (the archive's module files hashed and looked up) and
+`goproxy+sumdb`.
+Prints each median, gvr's ratio to each baseline, and gvr's peak RSS (GNU time).
+With --before PATH, a second gvr (e.g. main's build) runs in the same rounds as
+`before`, so a change is judged against its parent under the same load.
 
 Usage: scripts/bench-install.py [--mirror DIR] [--goproxy DIR] [--version V] [--rounds N]
-                                [--gvr PATH] [--sumdb]
+                                [--gvr PATH] [--before PATH] [--sumdb]
 The mirror and GOPROXY default to target/e2e/{mirror,goproxy} (made by
 scripts/e2e-prepare.sh). Without
 --gvr, scripts/build-release.sh builds target/release/gvr first on every run (a no-op
@@ -68,11 +70,12 @@ def timed(cmd, env=None):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mirror", default=os.path.join(ROOT, "target/e2e/mirror"))
-    ap.add_argument("--goproxy", default=os.path.join(ROOT, "target/e2e/goproxy"))
-    ap.add_argument("--sumdb", action="store_true", help="add rows that use the real checksum database")
     ap.add_argument("--version", default="1.21.13")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--gvr", help="a gvr binary to measure as is (default: build target/release/gvr)")
+    ap.add_argument("--before", help="another gvr binary to measure in the same rounds (e.g. main's)")
+    ap.add_argument("--goproxy", default=os.path.join(ROOT, "target/e2e/goproxy"))
+    ap.add_argument("--sumdb", action="store_true", help="add rows that use the real checksum database")
     a = ap.parse_args()
 
     name = f"go{a.version}.linux-amd64.tar.gz"
@@ -99,36 +102,35 @@ def main():
         server, base = start_server(mirror)
         pserver, pbase = start_server(os.path.join(tmp, "goproxy"))
         url = f"{base}/{name}"
-        times = {"gvr": [], "goproxy": [], "stream": [], "two-pass": []}
+        # key: (binary, extra arguments, extra environment)
+        off = {"GVR_SUMDB": "off"}
+        gvrs = {"gvr": (a.gvr, [], {"GVR_MIRROR": base, **off})}
+        if a.before:
+            gvrs["before"] = (a.before, [], {"GVR_MIRROR": base, **off})
+        gvrs["goproxy"] = (a.gvr, ["--source", "goproxy", "--allow-unverified"], {"GOPROXY": pbase, **off})
         if a.sumdb:
-            times["gvr+sumdb"] = []
-            times["goproxy+sumdb"] = []
-        rss_kb = {"gvr": [], "goproxy": []}
-
-        def gvr_round(key, work, args, extra_env):
-            home = os.path.join(work, f"home-{key}")
-            env = {"PATH": os.environ["PATH"], "HOME": work, "GVR_HOME": home,
-                   "GVR_CACHE_DIR": os.path.join(work, "cache")}
-            env.update(extra_env)
-            dt, err = timed(["/usr/bin/time", "-f", "RSS=%M", a.gvr, "install", "--quiet", a.version] + args, env)
-            if key in rss_kb:
-                rss_kb[key].append(int(re.search(r"RSS=(\d+)", err).group(1)))
-            assert os.path.exists(os.path.join(home, "versions", a.version, "bin/go"))
-            times[key].append(dt)
-            shutil.rmtree(home)
-
+            gvrs["gvr+sumdb"] = (a.gvr, [], {"GVR_MIRROR": base, "GVR_SUMDB": "require"})
+            gvrs["goproxy+sumdb"] = (a.gvr, ["--source", "goproxy"],
+                                     {"GOPROXY": f"{pbase},https://proxy.golang.org"})
+        times = {k: [] for k in gvrs}
+        times.update({"stream": [], "two-pass": []})
+        rss_kb = {k: [] for k in gvrs}
         try:
             for rnd in range(a.rounds):
                 work = os.path.join(tmp, f"r{rnd}")
                 os.makedirs(work)
-                # gvr: fresh home each round, so nothing is reused from downloads/.
-                gvr_round("gvr", work, [], {"GVR_MIRROR": base, "GOSUMDB": "off"})
-                gvr_round("goproxy", work, ["--source", "goproxy", "--allow-unverified"],
-                          {"GOPROXY": pbase, "GOSUMDB": "off"})
-                if a.sumdb:
-                    gvr_round("gvr+sumdb", work, [], {"GVR_MIRROR": base, "GVR_SUMDB": "require"})
-                    gvr_round("goproxy+sumdb", work, ["--source", "goproxy"],
-                              {"GOPROXY": f"{pbase},https://proxy.golang.org"})
+                # Alternate who goes first, so neither always meets a warmer machine.
+                for key, (binary, args, extra) in (list(gvrs.items())[::-1] if rnd % 2 else gvrs.items()):
+                    # gvr: fresh home each round, so nothing is reused from downloads/.
+                    home = os.path.join(work, f"{key}-home")
+                    env = {"PATH": os.environ["PATH"], "HOME": work, "GVR_HOME": home,
+                           "GVR_CACHE_DIR": os.path.join(work, f"{key}-cache")}
+                    env.update(extra)
+                    dt, err = timed(["/usr/bin/time", "-f", "RSS=%M", binary, "install", "--quiet", a.version] + args, env)
+                    rss_kb[key].append(int(re.search(r"RSS=(\d+)", err).group(1)))
+                    assert os.path.exists(os.path.join(home, "versions", a.version, "bin/go"))
+                    times[key].append(dt)
+                    shutil.rmtree(home)
 
                 d = os.path.join(work, "stream")
                 os.makedirs(d)
@@ -149,13 +151,12 @@ def main():
         med = {k: statistics.median(v) for k, v in times.items()}
         print(f"install of go{a.version} ({os.path.getsize(src) / 1e6:.1f} MB archive), {a.rounds} interleaved rounds on tmpfs")
         for k, v in times.items():
-            print(f"  {k:9s} median {med[k] * 1000:8.1f} ms   (runs: {', '.join(f'{x * 1000:.0f}' for x in v)})")
-        for k in times:
-            if k not in ("stream", "two-pass"):
-                print(f"  {k:13s} / stream = {med[k] / med['stream']:.2f}x   (target <= 0.5x)")
-        print(f"  gvr / two-pass = {med['gvr'] / med['two-pass']:.2f}x")
-        for k, v in rss_kb.items():
-            print(f"  {k} peak RSS = {max(v) / 1024:.1f} MB (max over rounds; target <= 40 MB)")
+            print(f"  {k:13s} median {med[k] * 1000:8.1f} ms   (runs: {', '.join(f'{x * 1000:.0f}' for x in v)})")
+        for key in gvrs:
+            print(f"  {key} / stream   = {med[key] / med['stream']:.2f}x   (target <= 0.5x)")
+            print(f"  {key} / two-pass = {med[key] / med['two-pass']:.2f}x")
+            print(f"  {key} peak RSS   = {max(rss_kb[key]) / 1024:.1f} MB (max over rounds; "
+                  f"median {statistics.median(rss_kb[key]) / 1024:.1f} MB; target <= 40 MB)")
     finally:
         if mounted:
             subprocess.run(["umount", tmp])

@@ -46,9 +46,10 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<ExitCode> {
     };
     let Some(loaded) = source.index(&ctx.home, &reporter)? else {
         anyhow::bail!(
-            "{} has no release index (no index.json and no ?mode=json&include=all); listing needs one. \
+            "{} has no release index (tried {}); listing needs one. \
              Exact versions still install from sidecars: `gvr install 1.22.6`",
-            source.name()
+            source.name(),
+            source.index_tried()
         );
     };
     ctx.out.verbose(format!("index {}", loaded.url));

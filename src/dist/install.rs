@@ -2,37 +2,35 @@
 //! (same filesystem as `versions/`), verified, and committed with one rename, so a
 //! version directory is either absent or complete whatever happens to the process.
 //!
-//! The bytes are read once: one thread downloads and hashes (and keeps the archive for
-//! `downloads/<sha256>`), another inflates and writes the tree, connected by a bounded
-//! channel of large chunks.
+//! The bytes are read once ([`stream`]): one thread downloads and hashes (and keeps the
+//! archive for `downloads/<sha256>`), another inflates and writes the tree, connected by
+//! a bounded channel of large chunks ([`tee`]).
 
 // Errors carry the version, URL and digests users need; they happen once per command,
 // so their size does not matter.
 #![allow(clippy::result_large_err)]
 
-use std::fs::{self, File};
-use std::io::{self, Read, Write};
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
-
-use sha2::{Digest, Sha256};
 
 use super::archive_check::check_archive;
 use super::durable;
-use super::fetch::{self, FetchError};
+use super::fetch::FetchError;
 use super::receipt::{ChecksumSource, Receipt};
-use super::source::{ArchiveLocation, Located, Source, SourceError};
+use super::source::{Source, SourceError};
 use super::trust::{Anchor, Trust, TrustError};
-use super::unpack::{self, Format, UnpackError, UnpackStats};
+use super::unpack::{self, UnpackError};
 use crate::fsutil::{clean_staging, remove_dir_via_staging, FileLock, Staging};
 use crate::home::GvrHome;
 use crate::report::Reporter;
 use crate::version::GoVersion;
 use std::sync::Arc;
 
-/// Chunks in flight between the download and the unpack thread (× [`fetch::CHUNK`]):
-/// enough to ride out jitter, small enough to keep memory flat.
-const CHANNEL_DEPTH: usize = 16;
+mod stream;
+mod tee;
+
+use stream::fetch_verified;
 
 #[derive(Debug, Clone, Default)]
 pub struct InstallOptions {
@@ -123,10 +121,10 @@ pub enum UninstallError {
     Install(#[from] InstallError),
 }
 
-/// Maps an I/O error at `path` to the error users can act on.
 /// The [`Staging`] kind of SDK installs and removals in `tmp/`.
 pub(super) const STAGE_KIND: &str = "go";
 
+/// Maps an I/O error at `path` to the error users can act on.
 pub(super) fn io_error(path: &Path, e: io::Error) -> InstallError {
     const ENOSPC: i32 = 28;
     const EDQUOT: i32 = 122;
@@ -181,6 +179,9 @@ pub fn install(
         warnings: Vec::new(),
     };
     if !opts.force && dest.is_dir() {
+        // A kill between the commit rename and the stage's cleanup left only debris in
+        // tmp/; nothing else would come back for it while the version stays installed.
+        clean_tmp(home);
         return Ok(already());
     }
     let lock_path = home.lock_path(&format!("go-{version}"));
@@ -190,11 +191,11 @@ pub fn install(
         ))
     })
     .map_err(|e| io_error(&lock_path, e))?;
+    clean_tmp(home);
     // Whoever held the lock may have installed it meanwhile.
     if !opts.force && dest.is_dir() {
         return Ok(already());
     }
-    clean_tmp(home);
 
     let located = source.locate(home, version, reporter)?;
     if let (Some(trust), Some(sha)) = (&opts.trust, &located.sha256) {
@@ -336,289 +337,6 @@ pub fn uninstall(
     Ok(dest)
 }
 
-/// What came out of a download: the archive's actual digest and size.
-struct Fetched {
-    sha256: String,
-    size: u64,
-    from_cache: bool,
-}
-
-/// Gets the archive (from `downloads/<sha256>` when the digest is known and cached, else
-/// from the source), verified and unpacked into `stage.dir`.
-fn fetch_verified(
-    home: &GvrHome,
-    source: &Source,
-    located: &Located,
-    stage: &Stage,
-    reporter: &dyn Reporter,
-) -> Result<Fetched, InstallError> {
-    let url = located.location.to_string();
-    if let Some(expected) = &located.sha256 {
-        let cached = home.download_path(expected);
-        if cached.is_file() {
-            reporter.start(
-                &format!("using the cached download {}", cached.display()),
-                located.size,
-            );
-            let input = ArchiveLocation::Path(cached.clone());
-            match stream(
-                source,
-                &input,
-                located.size,
-                Some(expected),
-                None,
-                &stage.dir,
-                reporter,
-            ) {
-                Ok(got) => {
-                    return Ok(Fetched {
-                        sha256: got.sha256,
-                        size: got.size,
-                        from_cache: true,
-                    })
-                }
-                Err(e) => {
-                    reporter.finish();
-                    let why = match e {
-                        StreamError::Mismatch { .. } => "its sha256 no longer matches".to_string(),
-                        StreamError::Fetch(e) => e.to_string(),
-                        StreamError::Unpack(e) => e.to_string(),
-                        StreamError::Install(e) => return Err(e),
-                    };
-                    reporter.note(&format!(
-                        "the cached download {} is damaged ({why}); fetching it again",
-                        cached.display()
-                    ));
-                    let _ = fs::remove_file(&cached);
-                    stage.reset()?;
-                }
-            }
-        }
-    }
-
-    let verb = match &located.location {
-        ArchiveLocation::Url(_) => "downloading",
-        ArchiveLocation::Path(_) => "copying",
-    };
-    reporter.start(&format!("{verb} {url}"), located.size);
-    let version = &located.version;
-    let got = stream(
-        source,
-        &located.location,
-        located.size,
-        located.sha256.as_deref(),
-        Some(&stage.partial),
-        &stage.dir,
-        reporter,
-    )
-    .map_err(|e| match e {
-        StreamError::Fetch(FetchError::Offline { url }) => InstallError::OfflineMiss {
-            version: version.clone(),
-            url,
-        },
-        StreamError::Fetch(FetchError::NotFound { url, status }) => InstallError::ArchiveMissing {
-            version: version.clone(),
-            url,
-            why: format!("HTTP {status}"),
-        },
-        StreamError::Fetch(FetchError::Local { source, .. })
-            if source.kind() == io::ErrorKind::NotFound =>
-        {
-            InstallError::ArchiveMissing {
-                version: version.clone(),
-                url: url.clone(),
-                why: "no such file".into(),
-            }
-        }
-        StreamError::Fetch(e) => InstallError::Fetch {
-            version: version.clone(),
-            source: e,
-        },
-        StreamError::Mismatch { expected, actual } => InstallError::ChecksumMismatch {
-            url: url.clone(),
-            expected,
-            actual,
-        },
-        StreamError::Install(e) => e,
-        StreamError::Unpack(e) => unpack_error(&url, e),
-    })?;
-    Ok(Fetched {
-        sha256: got.sha256,
-        size: got.size,
-        from_cache: false,
-    })
-}
-
-enum StreamError {
-    Fetch(FetchError),
-    Mismatch { expected: String, actual: String },
-    Unpack(UnpackError),
-    Install(InstallError),
-}
-
-struct Streamed {
-    sha256: String,
-    size: u64,
-}
-
-/// Reads the archive once: hashes it, copies it to `partial` (when given) and unpacks it
-/// into `dest` — a tar.gz on a second thread while the bytes arrive, a zip afterwards
-/// (its directory is at the end). The digest is checked against `expected` as soon as
-/// the last byte is in. Ends the reporter's current step and reports the later ones.
-fn stream(
-    source: &Source,
-    input: &ArchiveLocation,
-    size: Option<u64>,
-    expected: Option<&str>,
-    partial: Option<&Path>,
-    dest: &Path,
-    reporter: &dyn Reporter,
-) -> Result<Streamed, StreamError> {
-    let mut hasher = Sha256::new();
-    let mut file = match partial {
-        Some(p) => Some(File::create(p).map_err(|e| StreamError::Install(io_error(p, e)))?),
-        None => None,
-    };
-    let mut sink_error: Option<InstallError> = None;
-    let mut format: Option<Format> = None;
-
-    std::thread::scope(|s| {
-        let (tx, rx) = sync_channel::<Vec<u8>>(CHANNEL_DEPTH);
-        let mut rx = Some(rx);
-        let mut tx: Option<SyncSender<Vec<u8>>> = Some(tx);
-        let mut unpacker = None;
-        let mut sink = |chunk: &[u8]| -> io::Result<()> {
-            hasher.update(chunk);
-            if let (Some(f), Some(p)) = (file.as_mut(), partial) {
-                if let Err(e) = f.write_all(chunk) {
-                    let kind = e.kind();
-                    sink_error = Some(io_error(p, e));
-                    return Err(io::Error::new(kind, "writing the download"));
-                }
-            }
-            if format.is_none() {
-                format = Format::sniff(chunk);
-                if format == Some(Format::TarGz) {
-                    let rx = rx.take().expect("first chunk");
-                    // Bounded by the size the source announced, if any.
-                    let limits = unpack::Limits::for_archive(size);
-                    unpacker =
-                        Some(s.spawn(move || {
-                            unpack::unpack_tar_gz(ChanReader::new(rx), dest, limits)
-                        }));
-                } else {
-                    tx = None;
-                }
-            }
-            if let Some(tx) = &tx {
-                // The unpacker hung up: it failed, and its error is the one to report.
-                tx.send(chunk.to_vec())
-                    .map_err(|_| io::Error::other("the unpacker stopped"))?;
-            }
-            Ok(())
-        };
-        let received = match input {
-            ArchiveLocation::Url(u) => source.fetcher().download(u, size, reporter, &mut sink),
-            ArchiveLocation::Path(p) => fetch::copy_local(p, size, reporter, &mut sink),
-        };
-        drop(tx); // end of stream for the unpacker
-        let join = |h: Option<
-            std::thread::ScopedJoinHandle<'_, Result<UnpackStats, UnpackError>>,
-        >| {
-            h.map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(UnpackError::Corrupt("the unpacker panicked".into())))
-            })
-        };
-        reporter.finish();
-        let size = match received {
-            Ok(n) => n,
-            Err(e) => {
-                let unpacked = join(unpacker);
-                if let Some(err) = sink_error {
-                    return Err(StreamError::Install(err));
-                }
-                if let (FetchError::Sink(_), Some(Err(u))) = (&e, unpacked) {
-                    return Err(StreamError::Unpack(u));
-                }
-                return Err(StreamError::Fetch(e));
-            }
-        };
-        // Not fsync'd: a crash loses the cache entry at worst, and the digest guards reuse.
-        drop(file.take());
-
-        reporter.start("verifying sha256", None);
-        let sha256 = hex::encode(hasher.finalize_reset());
-        if let Some(exp) = expected.filter(|e| *e != sha256) {
-            join(unpacker); // whatever it wrote goes with the stage
-            return Err(StreamError::Mismatch {
-                expected: exp.to_string(),
-                actual: sha256,
-            });
-        }
-        reporter.finish();
-
-        reporter.start("unpacking", None);
-        match (format, join(unpacker)) {
-            (Some(Format::TarGz), Some(r)) => {
-                r.map_err(StreamError::Unpack)?;
-            }
-            (Some(Format::Zip), _) => {
-                let path = match (partial, input) {
-                    (Some(p), _) => p.to_path_buf(),
-                    (None, ArchiveLocation::Path(p)) => p.clone(),
-                    (None, ArchiveLocation::Url(_)) => {
-                        unreachable!("downloads always go to a partial file")
-                    }
-                };
-                unpack::unpack_zip(&path, dest).map_err(StreamError::Unpack)?;
-            }
-            _ => {
-                return Err(StreamError::Unpack(UnpackError::Corrupt(
-                    "unknown archive format".into(),
-                )))
-            }
-        }
-        reporter.finish();
-        Ok(Streamed { sha256, size })
-    })
-}
-
-/// A `Read` over the chunks the download thread sends.
-struct ChanReader {
-    rx: Receiver<Vec<u8>>,
-    cur: Vec<u8>,
-    pos: usize,
-}
-
-impl ChanReader {
-    fn new(rx: Receiver<Vec<u8>>) -> ChanReader {
-        ChanReader {
-            rx,
-            cur: Vec::new(),
-            pos: 0,
-        }
-    }
-}
-
-impl Read for ChanReader {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        while self.pos == self.cur.len() {
-            match self.rx.recv() {
-                Ok(chunk) => {
-                    self.cur = chunk;
-                    self.pos = 0;
-                }
-                Err(_) => return Ok(0),
-            }
-        }
-        let n = buf.len().min(self.cur.len() - self.pos);
-        buf[..n].copy_from_slice(&self.cur[self.pos..self.pos + n]);
-        self.pos += n;
-        Ok(n)
-    }
-}
-
 /// One operation's scratch space under `tmp/`, named by the shared [`Staging`] rule:
 /// `<name>.stage` (the tree being built), `<name>.partial` (the archive being
 /// downloaded), `<name>.trash` (what is being deleted). Dropping it deletes it all.
@@ -673,6 +391,8 @@ mod tests {
     use super::*;
     use crate::dist::fetch::FetchConfig;
     use crate::report::Silent;
+    use sha2::{Digest, Sha256};
+    use std::io::Write;
 
     /// A synthetic SDK archive for `version` as tar.gz bytes.
     fn sdk_tar_gz(version: &str) -> Vec<u8> {

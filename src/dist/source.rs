@@ -6,20 +6,24 @@
 // Errors carry the versions and URLs users need; they happen once per command.
 #![allow(clippy::result_large_err)]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::fetch::{FetchConfig, FetchError, Fetcher, Small, Validators};
+use super::fetch::{FetchConfig, FetchError, Fetcher, Small};
 use super::index::{is_sha256_hex, Index, IndexError, Platform};
 use super::receipt::ChecksumSource;
 use crate::fsutil::write_atomic;
+
+mod file_url;
+mod index_load;
+
 use crate::home::GvrHome;
 use crate::report::Reporter;
 use crate::version::{GoVersion, VersionSpec};
+pub use file_url::{file_url, file_url_path};
 
 const GO_DEV_INDEX: &str = "https://go.dev/dl/?mode=json&include=all";
 const GO_DEV_ARCHIVES: &str = "https://dl.google.com/go";
@@ -125,17 +129,6 @@ pub struct Located {
     pub checksum: ChecksumSource,
 }
 
-#[derive(Debug, Default, Serialize, Deserialize)]
-struct CacheMeta {
-    url: String,
-    #[serde(default)]
-    etag: Option<String>,
-    #[serde(default)]
-    last_modified: Option<String>,
-    /// Unix seconds of the last successful fetch or revalidation.
-    checked_at: u64,
-}
-
 /// A release source plus the means to read it (fetcher, cache, platform).
 pub struct Source {
     location: Location,
@@ -145,6 +138,8 @@ pub struct Source {
     loaded: Mutex<Option<Option<Arc<LoadedIndex>>>>,
     /// How long a cached index is used without asking the server.
     index_ttl: Duration,
+    /// The index URLs that held no index, and what each held.
+    index_tried: Mutex<Vec<String>>,
 }
 
 impl Source {
@@ -160,6 +155,7 @@ impl Source {
             platform: Platform::current(),
             loaded: Mutex::new(None),
             index_ttl: index_ttl(),
+            index_tried: Mutex::new(Vec::new()),
         })
     }
 
@@ -226,6 +222,15 @@ impl Source {
         }
     }
 
+    /// For a "no index" message: each index URL tried and what it held.
+    pub fn index_tried(&self) -> String {
+        let tried = self.index_tried.lock().unwrap_or_else(|e| e.into_inner());
+        if tried.is_empty() {
+            return self.index_candidates().join(" and ");
+        }
+        tried.join(" and ")
+    }
+
     pub fn archive_location(&self, filename: &str) -> ArchiveLocation {
         match &self.location {
             Location::GoDev => ArchiveLocation::Url(format!("{GO_DEV_ARCHIVES}/{filename}")),
@@ -250,115 +255,6 @@ impl Source {
         Ok(loaded)
     }
 
-    fn load_index(
-        &self,
-        home: &GvrHome,
-        reporter: &dyn Reporter,
-    ) -> Result<Option<LoadedIndex>, SourceError> {
-        if let Location::Dir(dir) = &self.location {
-            if !dir.is_dir() {
-                return Err(SourceError::MirrorDirMissing(dir.clone()));
-            }
-            let path = dir.join("index.json");
-            let url = file_url(&path);
-            return match std::fs::read(&path) {
-                Ok(bytes) => Ok(Some(LoadedIndex {
-                    index: parse_index(&url, &bytes)?,
-                    url,
-                })),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-                Err(source) => Err(SourceError::Io { path, source }),
-            };
-        }
-        let cache_dir = home.index_cache_dir();
-        let key = self.cache_key();
-        let body_path = cache_dir.join(format!("{key}.json"));
-        let meta_path = cache_dir.join(format!("{key}.meta.json"));
-        let meta: Option<CacheMeta> = std::fs::read(&meta_path)
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok());
-        let cached = meta.and_then(|m| Some((std::fs::read(&body_path).ok()?, m)));
-        let now = unix_now();
-
-        if let Some((bytes, meta)) = &cached {
-            let fresh = now.saturating_sub(meta.checked_at) < self.index_ttl.as_secs();
-            if fresh || self.offline() {
-                return Ok(Some(LoadedIndex {
-                    index: parse_index(&meta.url, bytes)?,
-                    url: meta.url.clone(),
-                }));
-            }
-        } else if self.offline() {
-            return Err(SourceError::OfflineNoIndex {
-                source_name: self.name(),
-            });
-        }
-
-        // Ask the server, conditionally when we have a copy; fall back to the copy when
-        // the server cannot be reached.
-        let mut candidates = self.index_candidates();
-        if let Some((_, meta)) = &cached {
-            candidates.retain(|u| u != &meta.url);
-            candidates.insert(0, meta.url.clone());
-        }
-        let mut tried = Vec::new();
-        for url in candidates {
-            let validators =
-                cached
-                    .as_ref()
-                    .filter(|(_, m)| m.url == url)
-                    .map(|(_, m)| Validators {
-                        etag: m.etag.clone(),
-                        last_modified: m.last_modified.clone(),
-                    });
-            match self.fetcher.get_small(&url, validators.as_ref(), reporter) {
-                Ok(Small::NotModified) => {
-                    let (bytes, mut meta) = cached.expect("304 only with validators");
-                    meta.checked_at = now;
-                    let _ = write_meta(&meta_path, &meta);
-                    return Ok(Some(LoadedIndex {
-                        index: parse_index(&url, &bytes)?,
-                        url,
-                    }));
-                }
-                Ok(Small::Body {
-                    bytes,
-                    etag,
-                    last_modified,
-                }) => {
-                    let index = parse_index(&url, &bytes)?;
-                    // The cache is an optimisation: failing to write it must not fail the command.
-                    let _ = std::fs::create_dir_all(&cache_dir)
-                        .and_then(|_| write_atomic(&body_path, &bytes))
-                        .and_then(|_| {
-                            write_meta(
-                                &meta_path,
-                                &CacheMeta {
-                                    url: url.clone(),
-                                    etag,
-                                    last_modified,
-                                    checked_at: now,
-                                },
-                            )
-                        });
-                    return Ok(Some(LoadedIndex { index, url }));
-                }
-                Err(FetchError::NotFound { .. }) => tried.push(url),
-                Err(e) => {
-                    if let Some((bytes, meta)) = &cached {
-                        reporter.note(&format!("{e}; using the cached index from {}", meta.url));
-                        return Ok(Some(LoadedIndex {
-                            index: parse_index(&meta.url, bytes)?,
-                            url: meta.url.clone(),
-                        }));
-                    }
-                    return Err(e.into());
-                }
-            }
-        }
-        Ok(None)
-    }
-
     /// The version `spec` names. Exact versions need no index; `1.22` and `latest` do.
     pub fn resolve(
         &self,
@@ -376,7 +272,7 @@ impl Source {
                     return Err(SourceError::NoIndex {
                         spec: spec.to_string(),
                         source_name: self.name(),
-                        tried: self.index_candidates().join(" and "),
+                        tried: self.index_tried(),
                     });
                 };
                 loaded
@@ -519,6 +415,8 @@ impl Source {
                 match self.fetcher.get_small(&url, None, reporter) {
                     Ok(Small::Body { bytes, .. }) => (url, bytes),
                     Ok(Small::NotModified) | Err(FetchError::NotFound { .. }) => return Ok(None),
+                    // Who answers cannot be trusted: no cached checksum stands in.
+                    Err(e) if e.is_trust_failure() => return Err(e.into()),
                     Err(e) => match self.cached_sidecar(home, filename) {
                         Some(c) => {
                             reporter.note(&format!(
@@ -545,20 +443,6 @@ impl Source {
     }
 }
 
-fn write_meta(path: &Path, meta: &CacheMeta) -> std::io::Result<()> {
-    write_atomic(
-        path,
-        &serde_json::to_vec(meta).map_err(std::io::Error::other)?,
-    )
-}
-
-fn parse_index(url: &str, bytes: &[u8]) -> Result<Index, SourceError> {
-    Index::parse(bytes).map_err(|source| SourceError::BadIndex {
-        url: url.to_string(),
-        source,
-    })
-}
-
 fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -572,16 +456,6 @@ fn index_ttl() -> Duration {
         .and_then(|s| s.trim().parse().ok())
         .map(Duration::from_secs)
         .unwrap_or(DEFAULT_INDEX_TTL)
-}
-
-/// `file:///abs/path` for a local archive or index, so receipts always hold a URL.
-pub fn file_url(path: &Path) -> String {
-    let p = path.display().to_string();
-    if p.starts_with('/') {
-        format!("file://{p}")
-    } else {
-        format!("file:///{}", p.replace('\\', "/"))
-    }
 }
 
 /// A sidecar holds the hex digest, maybe followed by whitespace and a file name (the
@@ -601,12 +475,10 @@ pub fn parse_location(m: &str) -> Result<Location, SourceError> {
     if lower.starts_with("https://") || lower.starts_with("http://") {
         return Ok(Location::Http(m.trim_end_matches('/').to_string()));
     }
-    if let Some(rest) = m.strip_prefix("file://") {
-        let rest = rest.strip_prefix("localhost").unwrap_or(rest);
-        if !rest.starts_with('/') {
-            return Err(SourceError::BadMirror(m.to_string()));
-        }
-        return Ok(Location::Dir(PathBuf::from(percent_decode(rest))));
+    if m.starts_with("file://") {
+        return file_url_path(m)
+            .map(Location::Dir)
+            .ok_or_else(|| SourceError::BadMirror(m.to_string()));
     }
     if m.contains("://") {
         return Err(SourceError::BadMirror(m.to_string()));
@@ -623,25 +495,6 @@ pub fn parse_location(m: &str) -> Result<Location, SourceError> {
             .join(p)
     };
     Ok(Location::Dir(p))
-}
-
-/// `%20` and friends in file:// URLs.
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
@@ -687,6 +540,20 @@ mod tests {
         );
         assert!(parse_location("ftp://x/y").is_err());
         assert!(parse_location("file://relative").is_err());
+    }
+
+    #[test]
+    fn file_urls_decode_escapes_and_multi_byte_characters() {
+        // `%` before a multi-byte character must not slice the text mid-character, and
+        // escaped UTF-8 decodes to the characters it spells.
+        assert_eq!(
+            parse_location("file:///srv/caf%C3%A9%20%E2%82%AC/100%€").unwrap(),
+            Location::Dir("/srv/café €/100%€".into())
+        );
+        assert_eq!(
+            parse_location("file:///srv/%zz%4").unwrap(),
+            Location::Dir("/srv/%zz%4".into())
+        );
     }
 
     #[test]

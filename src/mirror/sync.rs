@@ -16,7 +16,7 @@ use super::kit::{partial_path, Kit, LOCK};
 use super::remote::Collecting;
 use super::MirrorError;
 use crate::dist::distpack::{self, TOOLCHAIN_MODULE};
-use crate::dist::fetch::{copy_local, FetchConfig};
+use crate::dist::fetch::{copy_local, Failed, FetchConfig};
 use crate::dist::goproxy::{GoProxy, ZipLocation};
 use crate::dist::index::{Artifact, Platform};
 use crate::dist::source::{ArchiveLocation, Located};
@@ -322,7 +322,7 @@ fn download_one(
             Job::Archive { located, .. } => match &located.location {
                 ArchiveLocation::Path(path) => {
                     restart()?;
-                    copy_local(path, located.size, reporter, &mut sink)?;
+                    copy_local(path, located.size, reporter, &mut sink).map_err(Failed::flatten)?;
                 }
                 ArchiveLocation::Url(url) => {
                     fetcher.download_file_from(url, offset, located.size, reporter, &mut sink)?;

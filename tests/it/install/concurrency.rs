@@ -117,6 +117,24 @@ fn gvr_home_is_created_on_first_install() {
 }
 
 /// Every entry of `versions/` is a complete SDK with a receipt.
+/// A kill after the commit rename but before the stage's lock file goes leaves only that
+/// lock in tmp/; the next `gvr install` finds the version installed and must still clean up.
+#[test]
+fn already_installed_still_cleans_what_a_dead_install_left_in_tmp() {
+    let m = std_mirror();
+    let s = serve(&m);
+    let g = world(&s);
+    g.run(["install", "1.22.6"]).ok();
+    let tmp = g.tmp_dir();
+    std::fs::create_dir_all(&tmp).unwrap();
+    // Named by the staging rule `<kind>-<pid>-<hex>`, with nobody holding the lock.
+    std::fs::write(tmp.join("go-4194305-5eed.lock"), "").unwrap();
+    std::fs::create_dir(tmp.join("go-4194305-5eed.trash")).unwrap();
+    let r = g.run(["install", "1.22.6"]).ok();
+    assert!(r.stderr.contains("already installed"), "{r:?}");
+    assert_tmp_clean(&g);
+}
+
 fn check_no_partial_version(g: &Gvr, round: usize) {
     for name in Gvr::ls(&g.versions_dir()) {
         assert_eq!(

@@ -20,6 +20,7 @@ mod casefold;
 mod concurrency;
 mod crash;
 mod goproxy;
+mod https;
 mod index_names;
 mod list;
 mod network;

@@ -320,3 +320,212 @@ fn missing_file_mirror_names_the_path() {
         .fails()
         .stderr_has("no-such-mirror");
 }
+
+#[test]
+fn content_encoding_gzip_on_an_archive_is_not_decoded() {
+    // S3 and Apache label a .tar.gz `Content-Encoding: gzip`; the bytes to hash and
+    // unpack are still the archive's own.
+    for checksums in [Checksums::Both, Checksums::Neither] {
+        let m = MirrorBuilder::new()
+            .dist(Dist::sdk("1.22.6").checksums(checksums))
+            .build();
+        let s = serve(&m);
+        let g = world(&s);
+        let path = m.archive_path("1.22.6");
+        s.set_fault(
+            &path,
+            Fault::new()
+                .header("Content-Encoding", "gzip")
+                .header("Content-Type", "application/x-gzip"),
+        );
+        g.run(["install", "--allow-unverified", "1.22.6"]).ok();
+        assert_installed(&g, "1.22.6");
+        let d = m.archive("1.22.6");
+        assert_eq!(g.receipt("1.22.6")["sha256"], d.sha256());
+        assert_eq!(
+            std::fs::read(g.downloads_dir().join(d.sha256())).unwrap(),
+            d.bytes,
+            "the cached download is the archive as served"
+        );
+        for r in s.requests_for(&path) {
+            let ae = r.header("accept-encoding").unwrap_or("identity");
+            assert!(!ae.contains("gzip"), "asked for gzip: {}", s.log_text());
+        }
+    }
+}
+
+#[test]
+fn content_encoding_gzip_survives_a_resume() {
+    let m = padded_mirror(64 * 1024, Checksums::Both);
+    let s = serve(&m);
+    let g = world(&s);
+    let path = m.archive_path("1.22.6");
+    s.set_fault(
+        &path,
+        Fault::new()
+            .header("Content-Encoding", "gzip")
+            .truncate(20_000, 1),
+    );
+    g.run(["install", "1.22.6"]).ok();
+    assert_installed(&g, "1.22.6");
+    assert_eq!(s.gets(&path), 2, "{}", s.log_text());
+}
+
+/// The `ETag` (or, with `header` = "Last-Modified", that) the server sends for `path`.
+fn served_header(s: &Server, path: &str, header: &str) -> String {
+    let r = crate::support::server::raw_get(s.addr(), path, "");
+    r.lines()
+        .find_map(|l| l.strip_prefix(&format!("{header}: ")))
+        .unwrap_or_else(|| panic!("no {header} in:\n{r}"))
+        .to_string()
+}
+
+#[test]
+fn resume_sends_if_range_with_the_first_responses_validator() {
+    for (fault, validator) in [
+        (Fault::new(), "ETag"),
+        (Fault::new().no_etag(), "Last-Modified"),
+    ] {
+        let m = padded_mirror(64 * 1024, Checksums::Both);
+        let s = serve(&m);
+        let g = world(&s);
+        let path = m.archive_path("1.22.6");
+        s.set_fault(&path, fault.clone());
+        let expected = served_header(&s, &path, validator);
+        s.set_fault(&path, fault.truncate(20_000, 1));
+        s.clear_log();
+        g.run(["install", "1.22.6"]).ok();
+        assert_installed(&g, "1.22.6");
+        let reqs = s.requests_for(&path);
+        assert_eq!(reqs.len(), 2, "{}", s.log_text());
+        assert_eq!(reqs[0].header("if-range"), None);
+        assert_eq!(reqs[1].header("range"), Some("bytes=20000-"));
+        assert_eq!(
+            reqs[1].header("if-range"),
+            Some(expected.as_str()),
+            "{validator}"
+        );
+        assert_eq!(reqs[1].status, 206);
+    }
+}
+
+#[test]
+fn a_file_that_changes_between_attempts_is_not_spliced() {
+    // Unverified, so only If-Range can tell the halves apart.
+    let m = padded_mirror(64 * 1024, Checksums::Neither);
+    let other = MirrorBuilder::new()
+        .dist(Dist::sdk_with(
+            "1.22.6",
+            Format::TarGz,
+            &SdkOptions {
+                padding: 80 * 1024,
+                ..Default::default()
+            },
+        ))
+        .build();
+    let s = serve(&m);
+    let g = world(&s);
+    let path = m.archive_path("1.22.6");
+    s.set_fault(
+        &path,
+        Fault::new()
+            .truncate(20_000, 1)
+            .swap_after(1, &other.file_path(&other.archive("1.22.6").filename)),
+    );
+    g.run(["install", "--allow-unverified", "1.22.6"])
+        .fails()
+        .stderr_has(&path[1..])
+        .stderr_has("changed while it was being downloaded");
+    assert_eq!(s.gets(&path), 2, "{}", s.log_text());
+    assert_nothing_left(&g);
+}
+
+#[test]
+fn a_206_whose_total_disagrees_is_an_error() {
+    let m = padded_mirror(64 * 1024, Checksums::Both);
+    let len = m.archive("1.22.6").bytes.len() as u64;
+    let s = serve(&m);
+    let g = world(&s);
+    let path = m.archive_path("1.22.6");
+    s.set_fault(
+        &path,
+        Fault::new().truncate(20_000, 1).range_total(len + 100),
+    );
+    g.run(["install", "1.22.6"])
+        .fails()
+        .stderr_has(&format!("{} bytes but {len} were expected", len + 100));
+    assert_eq!(s.gets(&path), 2, "not retried:\n{}", s.log_text());
+    assert_nothing_left(&g);
+}
+
+#[test]
+fn a_download_has_an_overall_deadline() {
+    let m = padded_mirror(256 * 1024, Checksums::Both);
+    let s = serve(&m);
+    let mut g = world(&s);
+    let path = m.archive_path("1.22.6");
+    // About 3 s of steady trickle: never idle long enough for a read timeout.
+    s.set_fault(
+        &path,
+        Fault::new().slow(8 * 1024, Duration::from_millis(100)),
+    );
+    g.env("GVR_DOWNLOAD_TIMEOUT", "1");
+    let started = Instant::now();
+    g.run(["install", "1.22.6"])
+        .fails()
+        .stderr_has(&path[1..])
+        .stderr_has("GVR_DOWNLOAD_TIMEOUT");
+    assert!(
+        started.elapsed() < Duration::from_millis(2500),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_nothing_left(&g);
+    // Without the limit the same trickle completes.
+    g.env("GVR_DOWNLOAD_TIMEOUT", "0");
+    g.run(["install", "1.22.6"]).ok();
+    assert_installed(&g, "1.22.6");
+}
+
+#[test]
+fn retry_after_is_honoured() {
+    let m = std_mirror();
+    let s = serve(&m);
+    let g = world(&s);
+    let path = m.archive_path("1.22.6");
+    s.set_fault(
+        &path,
+        Fault::new().fail_5xx(503, 1).header("Retry-After", "1"),
+    );
+    g.run(["install", "1.22.6"]).ok();
+    assert_installed(&g, "1.22.6");
+    let reqs = s.requests_for(&path);
+    assert_eq!(reqs.len(), 2, "{}", s.log_text());
+    let waited = reqs[1].at - reqs[0].at;
+    assert!(
+        waited >= Duration::from_millis(950),
+        "retried after {waited:?}, not the 1 s the server asked for"
+    );
+}
+
+#[test]
+fn a_retry_after_beyond_the_bound_is_reported_not_waited_out() {
+    let m = std_mirror();
+    let s = serve(&m);
+    let g = world(&s);
+    let path = m.archive_path("1.22.6");
+    s.set_fault(
+        &path,
+        Fault::new()
+            .fail_5xx(503, u32::MAX)
+            .header("Retry-After", "3600"),
+    );
+    let started = Instant::now();
+    g.run(["install", "1.22.6"])
+        .fails()
+        .stderr_has("Retry-After")
+        .stderr_has("3600");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(s.gets(&path), 1, "{}", s.log_text());
+    assert_nothing_left(&g);
+}

@@ -147,3 +147,57 @@ fn plain_directory_with_sidecars_only() {
     .ok();
     assert_installed(&g, "1.22.6");
 }
+
+/// A static server (python's http.server, nginx autoindex) answers the go.dev-style
+/// index URL `/?mode=json&include=all` with an HTML listing of the directory.
+#[test]
+fn sidecar_mirror_on_a_static_server_with_a_directory_listing() {
+    let m = MirrorBuilder::new()
+        .sdks(&["1.22.6", "1.21.13"])
+        .no_index()
+        .build();
+    let s = serve(&m);
+    s.set_fault("/", Fault::new().listing());
+    let g = world(&s);
+    g.run(["install", "1.22.6"])
+        .ok()
+        .stderr_has("installed go1.22.6");
+    assert_installed(&g, "1.22.6");
+    assert_eq!(g.receipt("1.22.6")["sha256"], m.archive("1.22.6").sha256());
+    // Listing-style specs still need an index, and the error says what was there.
+    g.run(["install", "1.21"])
+        .fails()
+        .stderr_has("index")
+        .stderr_has("HTML");
+    g.run(["list-remote"]).fails().stderr_has("index");
+    assert!(
+        s.requests_for("/")
+            .iter()
+            .any(|r| r.query.as_deref() == Some("mode=json&include=all")),
+        "the listing URL was asked:\n{}",
+        s.log_text()
+    );
+}
+
+#[test]
+fn html_or_unparsable_index_json_means_no_index() {
+    for (ctype, body) in [
+        (
+            "text/html",
+            "<!DOCTYPE html><html><body>Index of /</body></html>",
+        ),
+        ("application/json", "{\"truncated\": [1, 2"),
+        ("text/plain", "not json at all"),
+    ] {
+        let m = MirrorBuilder::new().sdk("1.22.6").no_index().build();
+        let s = serve(&m);
+        s.set_fault("/index.json", Fault::new().reply(200, ctype, body));
+        s.set_fault("/", Fault::new().listing());
+        let g = world(&s);
+        g.run(["install", "1.22.6"])
+            .ok()
+            .stderr_has("installed go1.22.6");
+        assert_installed(&g, "1.22.6");
+        g.run(["install", "1.22"]).fails().stderr_has("index.json");
+    }
+}

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -30,6 +30,12 @@ pub struct Fault {
     no_etag: bool,
     status: Option<u16>,
     drop_times: u32,
+    headers: Vec<(String, String)>,
+    listing: bool,
+    reply: Option<(u16, String, String)>,
+    redirect: Option<(u16, String)>,
+    range_total: Option<u64>,
+    swap: Option<(u32, PathBuf)>,
 }
 
 impl Fault {
@@ -84,6 +90,39 @@ impl Fault {
         self.status = Some(status);
         self
     }
+    /// Add this header to every response for the path (failures included), e.g.
+    /// `Content-Encoding: gzip` as S3 and Apache send it, or `Retry-After`.
+    pub fn header(mut self, name: &str, value: &str) -> Fault {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+    /// Answer 200 with an HTML listing of the served directory, as python's
+    /// http.server and nginx's autoindex do for `/` (whatever the query).
+    pub fn listing(mut self) -> Fault {
+        self.listing = true;
+        self
+    }
+    /// Answer `status` with this Content-Type and body instead of the file.
+    pub fn reply(mut self, status: u16, content_type: &str, body: &str) -> Fault {
+        self.reply = Some((status, content_type.to_string(), body.to_string()));
+        self
+    }
+    /// Redirect (`status`, e.g. 302) to `location`, always.
+    pub fn redirect(mut self, status: u16, location: &str) -> Fault {
+        self.redirect = Some((status, location.to_string()));
+        self
+    }
+    /// Claim this total size in `Content-Range` on 206 answers.
+    pub fn range_total(mut self, total: u64) -> Fault {
+        self.range_total = Some(total);
+        self
+    }
+    /// After `after` answers (GET), serve the file at `other` instead: the file changed
+    /// on the server, with new validators.
+    pub fn swap_after(mut self, after: u32, other: &Path) -> Fault {
+        self.swap = Some((after, other.to_path_buf()));
+        self
+    }
 }
 
 /// One request as the server saw it, plus what it answered.
@@ -96,6 +135,8 @@ pub struct Request {
     /// Header names lower-cased.
     pub headers: Vec<(String, String)>,
     pub status: u16,
+    /// When the request arrived.
+    pub at: std::time::Instant,
 }
 
 impl Request {
@@ -114,6 +155,9 @@ struct State {
     aliases: Mutex<HashMap<String, String>>,
     log: Mutex<Vec<Request>>,
     stop: AtomicBool,
+    /// Connections accepted (a TLS handshake the client aborts logs no request).
+    connections: AtomicUsize,
+    tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 pub struct Server {
@@ -125,6 +169,15 @@ pub struct Server {
 impl Server {
     /// Serves `root` on a fresh loopback port.
     pub fn start(root: &Path) -> Server {
+        Server::spawn(root, None)
+    }
+
+    /// Serves `root` over https with `tls`'s certificate (for 127.0.0.1 and localhost).
+    pub fn start_tls(root: &Path, tls: &Tls) -> Server {
+        Server::spawn(root, Some(Arc::clone(&tls.config)))
+    }
+
+    fn spawn(root: &Path, tls: Option<Arc<rustls::ServerConfig>>) -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         let addr = listener.local_addr().unwrap();
         let state = Arc::new(State {
@@ -133,6 +186,8 @@ impl Server {
             aliases: Mutex::new(HashMap::new()),
             log: Mutex::new(Vec::new()),
             stop: AtomicBool::new(false),
+            connections: AtomicUsize::new(0),
+            tls,
         });
         let st = Arc::clone(&state);
         let accept = std::thread::spawn(move || {
@@ -141,8 +196,18 @@ impl Server {
                     break;
                 }
                 let Ok(conn) = conn else { continue };
+                st.connections.fetch_add(1, Ordering::SeqCst);
                 let st = Arc::clone(&st);
                 std::thread::spawn(move || {
+                    let _ = conn.set_read_timeout(Some(Duration::from_secs(10)));
+                    let _ = conn.set_write_timeout(Some(Duration::from_secs(10)));
+                    let conn = match &st.tls {
+                        None => Conn::Plain(conn),
+                        Some(cfg) => match rustls::ServerConnection::new(Arc::clone(cfg)) {
+                            Ok(tls) => Conn::Tls(Box::new(rustls::StreamOwned::new(tls, conn))),
+                            Err(_) => return,
+                        },
+                    };
                     let _ = handle(&st, conn);
                 });
             }
@@ -154,9 +219,19 @@ impl Server {
         }
     }
 
-    /// `http://127.0.0.1:<port>` (no trailing slash).
+    /// `http://127.0.0.1:<port>` (`https://…` for a TLS server; no trailing slash).
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.state.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// Connections accepted so far.
+    pub fn connections(&self) -> usize {
+        self.state.connections.load(Ordering::SeqCst)
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -251,10 +326,55 @@ impl Drop for Server {
     }
 }
 
-fn handle(st: &State, conn: TcpStream) -> std::io::Result<()> {
-    conn.set_read_timeout(Some(Duration::from_secs(10)))?;
-    conn.set_write_timeout(Some(Duration::from_secs(10)))?;
-    let mut reader = BufReader::new(conn.try_clone()?);
+/// A plain or TLS connection.
+enum Conn {
+    Plain(TcpStream),
+    Tls(Box<rustls::StreamOwned<rustls::ServerConnection, TcpStream>>),
+}
+
+impl Read for Conn {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Conn::Plain(s) => s.read(buf),
+            Conn::Tls(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Conn {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Conn::Plain(s) => s.write(buf),
+            Conn::Tls(s) => s.write(buf),
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Conn::Plain(s) => s.flush(),
+            Conn::Tls(s) => s.flush(),
+        }
+    }
+}
+
+impl Conn {
+    /// Flushes and closes: a client reading past the body sees the end.
+    fn close(mut self) {
+        let _ = self.flush();
+        let sock = match self {
+            Conn::Plain(s) => s,
+            Conn::Tls(mut s) => {
+                s.conn.send_close_notify();
+                let _ = s.flush();
+                s.sock
+            }
+        };
+        let _ = sock.shutdown(Shutdown::Both);
+    }
+}
+
+fn handle(st: &State, mut conn: Conn) -> std::io::Result<()> {
+    // A GET has no body: nothing the reader buffers past the head is lost.
+    let mut reader = BufReader::new(&mut conn);
     let mut line = String::new();
     if reader.read_line(&mut line)? == 0 || st.stop.load(Ordering::SeqCst) {
         return Ok(());
@@ -286,6 +406,7 @@ fn handle(st: &State, conn: TcpStream) -> std::io::Result<()> {
         query,
         headers,
         status: 0,
+        at: std::time::Instant::now(),
     };
 
     // Take this response's fault and count it down.
@@ -303,6 +424,11 @@ fn handle(st: &State, conn: TcpStream) -> std::io::Result<()> {
                 } else if f.truncate_times > 0 && f.truncate_times != u32::MAX {
                     f.truncate_times -= 1;
                 }
+                if req.method != "HEAD" {
+                    if let Some((n, _)) = f.swap.as_mut() {
+                        *n = n.saturating_sub(1);
+                    }
+                }
                 snapshot
             }
             None => Fault::default(),
@@ -315,10 +441,8 @@ fn handle(st: &State, conn: TcpStream) -> std::io::Result<()> {
         log.push(req.clone());
         log.len() - 1
     };
-    let mut out = conn;
-    let result = respond(st, slot, &mut req, &fault, &mut out);
-    let _ = out.flush();
-    let _ = out.shutdown(Shutdown::Both);
+    let result = respond(st, slot, &mut req, &fault, &mut conn);
+    conn.close();
     result
 }
 
@@ -327,12 +451,57 @@ fn respond(
     slot: usize,
     req: &mut Request,
     fault: &Fault,
-    out: &mut TcpStream,
+    out: &mut dyn Write,
 ) -> std::io::Result<()> {
     let head_only = req.method == "HEAD";
     if fault.drop_times > 0 {
         // The client sees the connection end before any status line.
         return Ok(());
+    }
+    let head = |st: &State, slot, out: &mut dyn Write, status, headers: &[(&str, String)]| {
+        let mut all: Vec<(&str, String)> = headers.to_vec();
+        all.extend(fault.headers.iter().map(|(k, v)| (k.as_str(), v.clone())));
+        head(st, slot, out, status, &all)
+    };
+    if let Some((status, location)) = &fault.redirect {
+        req.status = *status;
+        return head(
+            st,
+            slot,
+            out,
+            *status,
+            &[
+                ("Location", location.clone()),
+                ("Content-Length", "0".into()),
+            ],
+        );
+    }
+    let canned = match (&fault.reply, fault.listing) {
+        (Some((status, ctype, body)), _) => Some((*status, ctype.clone(), body.clone())),
+        (None, true) => Some((
+            200,
+            "text/html; charset=utf-8".to_string(),
+            listing(&st.root),
+        )),
+        (None, false) => None,
+    };
+    if let Some((status, ctype, body)) = canned {
+        req.status = status;
+        head(
+            st,
+            slot,
+            out,
+            status,
+            &[
+                ("Content-Type", ctype),
+                ("Content-Length", body.len().to_string()),
+            ],
+        )?;
+        return if head_only {
+            Ok(())
+        } else {
+            out.write_all(body.as_bytes())
+        };
     }
     if let Some(status) = fault.status {
         req.status = status;
@@ -376,7 +545,12 @@ fn respond(
         Some(file) => format!("/{file}"),
         None => req.path.clone(),
     };
-    let Some(file) = resolve(&st.root, &target) else {
+    let swapped = fault
+        .swap
+        .as_ref()
+        .filter(|(left, _)| *left == 0)
+        .map(|(_, p)| p.clone());
+    let Some(file) = swapped.or_else(|| resolve(&st.root, &target)) else {
         req.status = 404;
         return head(st, slot, out, 404, &[("Content-Length", "0".into())]);
     };
@@ -392,6 +566,7 @@ fn respond(
         }
         validators.push(("Last-Modified", last_modified.clone()));
         // If-None-Match wins over If-Modified-Since (RFC 9110 §13.2.2).
+        // (If-Range is handled with Range below.)
         let not_modified = match (req.header("if-none-match"), req.header("if-modified-since")) {
             (Some(inm), _) if !fault.no_etag => {
                 inm.split(',').any(|t| t.trim() == etag || t.trim() == "*")
@@ -411,11 +586,24 @@ fn respond(
     let mut extra: Vec<(&str, String)> = validators;
     if !fault.no_range {
         extra.push(("Accept-Ranges", "bytes".into()));
-        if let Some(r) = req.header("range").and_then(parse_range_start) {
+        // If-Range: the range only if the file is still the one the client started on.
+        let current = match req.header("if-range") {
+            None => true,
+            Some(v) => !fault.no_validators && (v == etag || v == last_modified),
+        };
+        if let Some(r) = req
+            .header("range")
+            .filter(|_| current)
+            .and_then(parse_range_start)
+        {
             if r < len {
                 start = r;
                 status = 206;
-                extra.push(("Content-Range", format!("bytes {start}-{}/{len}", len - 1)));
+                let total = fault.range_total.unwrap_or(len);
+                extra.push((
+                    "Content-Range",
+                    format!("bytes {start}-{}/{total}", len - 1),
+                ));
             } else {
                 req.status = 416;
                 return head(
@@ -474,7 +662,7 @@ fn respond(
 fn head(
     st: &State,
     slot: usize,
-    out: &mut TcpStream,
+    out: &mut dyn Write,
     status: u16,
     headers: &[(&str, String)],
 ) -> std::io::Result<()> {
@@ -484,9 +672,13 @@ fn head(
     write_head(out, status, headers)
 }
 
-fn write_head(out: &mut TcpStream, status: u16, headers: &[(&str, String)]) -> std::io::Result<()> {
+fn write_head(out: &mut dyn Write, status: u16, headers: &[(&str, String)]) -> std::io::Result<()> {
     let reason = match status {
         200 => "OK",
+        301 => "Moved Permanently",
+        302 => "Found",
+        307 => "Temporary Redirect",
+        429 => "Too Many Requests",
         206 => "Partial Content",
         304 => "Not Modified",
         403 => "Forbidden",
@@ -517,6 +709,27 @@ fn resolve(root: &Path, path: &str) -> Option<PathBuf> {
     }
     let p = root.join(rel);
     p.is_file().then_some(p)
+}
+
+/// An HTML page listing `root`'s files, like python's http.server.
+fn listing(root: &Path) -> String {
+    let mut names: Vec<String> = std::fs::read_dir(root)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    let items: String = names
+        .iter()
+        .map(|n| format!("<li><a href=\"{n}\">{n}</a></li>\n"))
+        .collect();
+    format!(
+        "<!DOCTYPE HTML>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <title>Directory listing for /</title>\n</head>\n<body>\n\
+         <h1>Directory listing for /</h1>\n<hr>\n<ul>\n{items}</ul>\n<hr>\n</body>\n</html>\n"
+    )
 }
 
 fn parse_range_start(v: &str) -> Option<u64> {
@@ -571,6 +784,136 @@ pub fn raw_get(addr: SocketAddr, path: &str, extra_headers: &str) -> String {
     let mut buf = Vec::new();
     let _ = s.read_to_end(&mut buf);
     String::from_utf8_lossy(&buf).into_owned()
+}
+
+/// A throwaway certificate authority and a server certificate it signed for 127.0.0.1
+/// and localhost, as a private CA or a TLS-inspecting proxy would present.
+pub struct Tls {
+    /// The CA certificate (PEM): what `SSL_CERT_FILE` must name for gvr to trust it.
+    pub ca_pem: String,
+    config: Arc<rustls::ServerConfig>,
+}
+
+impl Tls {
+    pub fn generate() -> Tls {
+        use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+        let ca_key = KeyPair::generate().unwrap();
+        let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "gvr test CA");
+        let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+        let issuer = Issuer::new(ca_params, ca_key);
+        let key = KeyPair::generate().unwrap();
+        let params =
+            CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()]).unwrap();
+        let cert = params.signed_by(&key, &issuer).unwrap();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![cert.der().clone(), ca_cert.der().clone()],
+                rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+            )
+            .unwrap();
+        Tls {
+            ca_pem: ca_cert.pem(),
+            config: Arc::new(config),
+        }
+    }
+
+    /// Writes the CA certificate to `dir/ca.pem` and returns its path.
+    pub fn write_ca(&self, dir: &Path) -> PathBuf {
+        let path = dir.join("ca.pem");
+        std::fs::write(&path, &self.ca_pem).unwrap();
+        path
+    }
+}
+
+/// A forward proxy on loopback, as `HTTP_PROXY` / `HTTPS_PROXY` name one: it tunnels
+/// `CONNECT host:port` and forwards absolute-form `GET http://…` requests, logging the
+/// first line of each.
+pub struct Proxy {
+    addr: SocketAddr,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Proxy {
+    pub fn start() -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let addr = listener.local_addr().unwrap();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let l = Arc::clone(&log);
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(conn) = conn else { continue };
+                let l = Arc::clone(&l);
+                std::thread::spawn(move || {
+                    let _ = proxy_one(conn, &l);
+                });
+            }
+        });
+        Proxy { addr, log }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The first line of every request, e.g. `CONNECT 127.0.0.1:4431 HTTP/1.1`.
+    pub fn requests(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
+    }
+}
+
+fn proxy_one(client: TcpStream, log: &Mutex<Vec<String>>) -> std::io::Result<()> {
+    client.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let mut reader = BufReader::new(client.try_clone()?);
+    let mut first = String::new();
+    reader.read_line(&mut first)?;
+    let mut head = Vec::new();
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h)? == 0 || h == "\r\n" {
+            break;
+        }
+        head.push(h);
+    }
+    let first = first.trim_end().to_string();
+    log.lock().unwrap().push(first.clone());
+    let mut parts = first.split_whitespace();
+    let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    let mut client = client;
+    let mut upstream;
+    if method == "CONNECT" {
+        upstream = TcpStream::connect(target)?;
+        client.write_all(b"HTTP/1.1 200 Connection Established\r\n\r\n")?;
+    } else {
+        let rest = target.strip_prefix("http://").unwrap_or(target);
+        let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        upstream = TcpStream::connect(authority)?;
+        let path = if path.is_empty() { "/" } else { path };
+        write!(upstream, "{method} {path} HTTP/1.1\r\n")?;
+        for h in &head {
+            upstream.write_all(h.as_bytes())?;
+        }
+        upstream.write_all(b"\r\n")?;
+    }
+    // Anything the reader buffered past the head belongs upstream (a TLS ClientHello).
+    upstream.write_all(reader.buffer())?;
+    let mut down = upstream.try_clone()?;
+    let mut up_client = client.try_clone()?;
+    let pump = std::thread::spawn(move || {
+        let _ = std::io::copy(&mut down, &mut up_client);
+        let _ = up_client.shutdown(Shutdown::Write);
+    });
+    let _ = std::io::copy(&mut client, &mut upstream);
+    let _ = upstream.shutdown(Shutdown::Write);
+    let _ = pump.join();
+    Ok(())
 }
 
 #[cfg(test)]
