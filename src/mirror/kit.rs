@@ -278,6 +278,8 @@ pub fn material(
             // Unreachable (or --offline): used as a plain mirror, whose own failures
             // (or the download cache) then decide.
             Err(HttpError::NotFound(_) | HttpError::Failed(_)) => return Ok(None),
+            // A certificate error or a downgrade is the install's error, not "no kit".
+            Err(e @ HttpError::Untrusted(_)) => return Err(e.to_string()),
         },
         Location::GoDev => return Ok(None),
     };

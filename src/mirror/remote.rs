@@ -119,7 +119,9 @@ impl Remote for KitRemote<'_> {
             _ => match self.http.get(&url, &Silent) {
                 Ok(b) => b,
                 Err(HttpError::NotFound(_)) => return Err(RemoteError::NotFound { url }),
-                Err(HttpError::Failed(why)) => return Err(RemoteError::Unreachable(why)),
+                Err(HttpError::Failed(why) | HttpError::Untrusted(why)) => {
+                    return Err(RemoteError::Unreachable(why))
+                }
             },
         };
         if let Some(want) = self.files.get(&rel) {
