@@ -19,6 +19,7 @@ pub mod doctor;
 pub mod fsutil;
 pub mod gopls;
 pub mod gowork;
+pub mod mirror;
 pub mod report;
 pub mod sdk_links;
 pub mod shims;

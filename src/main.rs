@@ -56,6 +56,8 @@ enum Command {
     Cache(commands::cache::Args),
     /// Pinned gopls builds: install, pin, current, list, uninstall
     Gopls(commands::gopls::Args),
+    /// Air-gapped kits: sync one on a connected machine, verify it, serve it
+    Mirror(commands::mirror::Args),
     /// Find (and with --fix repair) what makes the editor, gopls, go, GOROOT, go.work and GOTOOLCHAIN disagree here
     Doctor(commands::doctor::Args),
     /// Point VS Code's Go extension at gvr's shims (workspace or user settings)
@@ -88,6 +90,7 @@ fn main() -> ExitCode {
         Command::Rehash(a) => commands::rehash::run(&ctx, a),
         Command::Cache(a) => commands::cache::run(&ctx, a),
         Command::Gopls(a) => commands::gopls::run(&ctx, a),
+        Command::Mirror(a) => commands::mirror::run(&ctx, a),
         Command::Doctor(a) => commands::doctor::run(&ctx, a),
         Command::Vscode(a) => commands::vscode::run(&ctx, a),
         Command::Check(a) => commands::check::run(&ctx, a),

@@ -100,6 +100,7 @@ fn install(
         }
     };
     let goroot = ctx.home.version_dir(&builder);
+    let kit_env = kit_build_env(ctx)?;
     let opts = InstallOptions {
         gopls: &gopls,
         go: &builder,
@@ -108,7 +109,7 @@ fn install(
         from_source,
         force,
         offline: ctx.global.offline,
-        extra_env: &[],
+        extra_env: &kit_env,
     };
     let done = gopls::install(&ctx.home, &opts, &StatusReporter(&ctx.out))?;
     match &done.from {
@@ -135,6 +136,55 @@ fn install(
     }
     ctx.out.result(done.path.display().to_string());
     Ok(ExitCode::SUCCESS)
+}
+
+/// With a kit as the mirror, the build reads its modules and checksum-database
+/// material from the kit alone (see `gvr::mirror::gopls`).
+fn kit_build_env(ctx: &Ctx) -> anyhow::Result<Vec<(std::ffi::OsString, std::ffi::OsString)>> {
+    use gvr::dist::fetch::FetchConfig;
+    use gvr::dist::sumdb::Setting;
+    use gvr::dist::trust::Trust;
+    let Some(mirror) = ctx
+        .global
+        .mirror
+        .as_deref()
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+    else {
+        return Ok(Vec::new());
+    };
+    let trust = Trust::from_env(FetchConfig::from_env(ctx.global.offline))?;
+    let http = trust.http();
+    let Some(kit) = gvr::mirror::kit::material(mirror, &http)
+        .map_err(|why| anyhow::anyhow!("cannot read the mirror {mirror}: {why}"))?
+    else {
+        return Ok(Vec::new());
+    };
+    let Setting::Use(db) = &trust.setting else {
+        // GOSUMDB=off: Go reads the modules from the kit unverified, as it was told.
+        return Ok(vec![(
+            "GOPROXY".into(),
+            gvr::mirror::kit::proxy_url(&kit.location).into(),
+        )]);
+    };
+    let remote = gvr::mirror::remote::KitRemote::new(
+        kit.location.clone(),
+        &db.name,
+        &http,
+        kit.files.clone(),
+    );
+    let latest = gvr::dist::sumdb::Remote::get(&remote, "latest").map_err(|e| {
+        anyhow::anyhow!(
+            "the kit {mirror} has no checksum-database tree head for {}: {e}",
+            db.name
+        )
+    })?;
+    Ok(gvr::mirror::gopls::build_env_for_kit(
+        &ctx.home,
+        &kit.location,
+        db,
+        &latest,
+    )?)
 }
 
 fn pin(

@@ -121,9 +121,16 @@ pub fn choose_origin<'h>(
     }
 }
 
+fn kit_proxy_of<'a, 'h>(o: &'a Origin<'h>) -> &'a GoProxy<'h> {
+    match o {
+        Origin::Proxy(p) => p,
+        Origin::Archives(_) => unreachable!("the kit origin is its GOPROXY layout"),
+    }
+}
+
 /// Whether go.dev's name resolves: a DNS failure means go.dev is unreachable from here
 /// (a network that blocks it, or none), so there is no point in retrying it.
-fn go_dev_resolves() -> bool {
+pub fn go_dev_resolves() -> bool {
     use std::net::ToSocketAddrs;
     ("go.dev", 443)
         .to_socket_addrs()
@@ -137,21 +144,47 @@ pub fn install_specs(
     specs: &[VersionSpec],
     opts: &InstallOptions,
 ) -> anyhow::Result<bool> {
-    let trust = Arc::new(Trust::from_env(FetchConfig::from_env(ctx.global.offline))?);
+    let mut trust = Trust::from_env(FetchConfig::from_env(ctx.global.offline))?;
+    // A kit as the mirror: its own checksum-database material anchors every install,
+    // and nothing else is contacted.
+    let kit = match (ctx.global.mirror.as_deref(), ctx.global.source) {
+        (Some(m), SourceKind::Auto | SourceKind::Mirror) if !m.trim().is_empty() => {
+            gvr::mirror::kit::material(m.trim(), &trust.http())
+                .map_err(|why| anyhow::anyhow!("cannot read the mirror {m}: {why}"))?
+        }
+        _ => None,
+    };
+    trust.kit = kit;
+    let trust = Arc::new(trust);
     let opts = &InstallOptions {
         trust: Some(trust.clone()),
         ..opts.clone()
     };
     let http = trust.http();
     let origin = choose_origin(ctx, &trust, &http)?;
+    // Releases the kit holds only as toolchain modules install from its GOPROXY layout.
+    let kit_origin = match &trust.kit {
+        Some(k) => Some(Origin::Proxy(GoProxy::new(
+            &gvr::mirror::kit::proxy_url(&k.location),
+            &http,
+        )?)),
+        None => None,
+    };
     let reporter = Progress::new(ctx.global.quiet, ctx.global.verbose);
     let mut failed = false;
     let mut installed_any = false;
     for spec in specs {
-        let resolved: anyhow::Result<_> = match &origin {
-            Origin::Archives(source) => source
-                .resolve(&ctx.home, spec, &reporter)
-                .map_err(Into::into),
+        let mut origin = &origin;
+        let resolved: anyhow::Result<_> = match origin {
+            Origin::Archives(source) => {
+                match (source.resolve(&ctx.home, spec, &reporter), &kit_origin) {
+                    (Err(_), Some(k)) => {
+                        origin = k;
+                        kit_proxy_of(k).resolve(spec, &reporter).map_err(Into::into)
+                    }
+                    (r, _) => r.map_err(Into::into),
+                }
+            }
             Origin::Proxy(proxy) => proxy.resolve(spec, &reporter).map_err(Into::into),
         };
         let result: anyhow::Result<_> = match resolved {
@@ -162,11 +195,23 @@ pub fn install_specs(
                             .status(format!("go{typed} was released as go{v}; installing go{v}"));
                     }
                 }
-                match &origin {
-                    Origin::Archives(source) => {
-                        dist::install(&ctx.home, source, &v, opts, &reporter)
+                match (origin, &kit_origin) {
+                    (Origin::Archives(source), kit) => {
+                        match (dist::install(&ctx.home, source, &v, opts, &reporter), kit) {
+                            // Not in the kit's index (or not for this platform): its toolchain module.
+                            (
+                                Err(dist::InstallError::Source(
+                                    dist::SourceError::NoArchive { .. }
+                                    | dist::SourceError::UnknownVersion { .. },
+                                )),
+                                Some(k),
+                            ) => {
+                                install_from_proxy(&ctx.home, kit_proxy_of(k), &v, opts, &reporter)
+                            }
+                            (r, _) => r,
+                        }
                     }
-                    Origin::Proxy(proxy) => {
+                    (Origin::Proxy(proxy), _) => {
                         install_from_proxy(&ctx.home, proxy, &v, opts, &reporter)
                     }
                 }

@@ -4,6 +4,7 @@ pub mod gopls;
 pub mod install;
 pub mod list;
 pub mod list_remote;
+pub mod mirror;
 pub mod output;
 pub mod progress;
 pub mod uninstall;
@@ -32,8 +33,9 @@ pub use output::Printer;
 /// Options every subcommand takes. Each doubles as an environment variable.
 #[derive(clap::Args, Debug, Clone)]
 pub struct GlobalArgs {
-    /// Install from this mirror of go.dev's download layout: an http(s) URL, a file://
-    /// URL or a directory
+    /// Install from this mirror of go.dev's download layout or kit (`gvr mirror sync`):
+    /// an http(s) URL, a file:// URL or a directory. For `gvr mirror sync`: where the
+    /// archives come from
     #[arg(long, global = true, env = "GVR_MIRROR", value_name = "URL|PATH")]
     pub mirror: Option<String>,
     /// Where releases come from: auto (go.dev, or the mirror when one is given; the

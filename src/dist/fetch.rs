@@ -199,7 +199,7 @@ impl<E> From<FetchError> for Failed<E> {
 
 impl Failed<io::Error> {
     /// The closure-sink form: the sink's error as [`FetchError::Sink`].
-    fn flatten(self) -> FetchError {
+    pub fn flatten(self) -> FetchError {
         match self {
             Failed::Fetch(e) => e,
             Failed::Sink(e) => FetchError::Sink(e),
@@ -342,6 +342,23 @@ impl Fetcher {
             .map_err(Failed::flatten)
     }
 
+    /// [`Fetcher::download_file`] continuing a file of which the first `offset` bytes are
+    /// already on disk (a download an earlier process began): asks for the rest with
+    /// `Range`, and a server that ignores it is read from the start with those bytes
+    /// skipped. `sink` gets only the bytes after `offset`; returns the file's full size.
+    pub fn download_file_from(
+        &self,
+        url: &str,
+        offset: u64,
+        expected_size: Option<u64>,
+        reporter: &dyn Reporter,
+        sink: &mut dyn FnMut(&[u8]) -> io::Result<()>,
+    ) -> Result<u64, FetchError> {
+        let transfer = Transfer::from_offset(expected_size, offset);
+        self.transfer(url, transfer, Payload::File, reporter, sink)
+            .map_err(Failed::flatten)
+    }
+
     /// Streams `url` into `sink` with the sink's own error type kept apart from the
     /// fetch's. A resumed (206) response continues where the last one broke off; a
     /// server that ignores `Range` (200) is read from the start and the bytes already
@@ -356,8 +373,18 @@ impl Fetcher {
         reporter: &dyn Reporter,
         sink: &mut S,
     ) -> Result<u64, Failed<S::Error>> {
+        self.transfer(url, Transfer::new(expected_size), payload, reporter, sink)
+    }
+
+    fn transfer<S: Sink + ?Sized>(
+        &self,
+        url: &str,
+        mut transfer: Transfer,
+        payload: Payload,
+        reporter: &dyn Reporter,
+        sink: &mut S,
+    ) -> Result<u64, Failed<S::Error>> {
         let deadline = Deadline::start(self.cfg.deadline);
-        let mut transfer = Transfer::new(expected_size);
         let mut out = Delivery::new(sink, payload);
         let mut buf = vec![0u8; CHUNK];
         retry::retrying(&self.cfg, url, reporter, &deadline, || {

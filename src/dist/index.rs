@@ -2,12 +2,12 @@
 //! (and by mirrors as `index.json`). Archives are picked by the `os`, `arch` and `kind`
 //! fields, never by parsing file names, and the array's order is never trusted.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::version::{GoVersion, VersionSpec};
 
 /// One release as the index lists it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Release {
     pub version: String,
     #[serde(default)]
@@ -17,7 +17,7 @@ pub struct Release {
 }
 
 /// One downloadable file of a release.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Artifact {
     pub filename: String,
     #[serde(default)]

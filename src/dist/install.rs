@@ -198,6 +198,11 @@ pub fn install(
     }
 
     let located = source.locate(home, version, reporter)?;
+    if let (Some(trust), Some(sha)) = (&opts.trust, &located.sha256) {
+        if let Some(kit) = &trust.kit {
+            kit.check_archive(&trust.http(), &located.filename, sha)?;
+        }
+    }
     // The index's name for the release (equal to `version` by Go's ordering).
     let version = &located.version.clone();
     let dest = home.version_dir(version);

@@ -170,6 +170,12 @@ impl Source {
         &self.platform
     }
 
+    /// The same source, locating archives for another platform (a mirror sync).
+    pub fn with_platform(mut self, platform: Platform) -> Source {
+        self.platform = platform;
+        self
+    }
+
     pub fn fetcher(&self) -> &Fetcher {
         &self.fetcher
     }

@@ -98,6 +98,23 @@ pub enum TrustError {
     Sumdb(#[from] SumdbError),
     #[error(transparent)]
     Proxy(#[from] ProxyError),
+    #[error("the kit {kit} cannot vouch for {module}: {why}; run `gvr mirror verify` on the kit, or sync it again")]
+    Kit {
+        kit: String,
+        module: String,
+        why: String,
+    },
+}
+
+/// A kit (`gvr mirror sync`) given as the mirror: the checksum database is read from
+/// its `sumdb/` material only, checked file by file against its manifest.
+#[derive(Debug, Clone)]
+pub struct KitMaterial {
+    pub location: super::source::Location,
+    /// Relative path → sha256 and size, from the kit's `gvr-kit.json`.
+    pub files: std::collections::BTreeMap<String, crate::mirror::kit::FileEntry>,
+    /// For messages.
+    pub shown: String,
 }
 
 /// The checksum-database settings and the means to use them.
@@ -110,6 +127,8 @@ pub struct Trust {
     /// `GVR_SUMDB=off`: gvr does not use the database, whatever GOSUMDB says.
     gvr_off: bool,
     fetcher: Fetcher,
+    /// The kit installs come from, if the mirror is one.
+    pub kit: Option<KitMaterial>,
 }
 
 impl std::fmt::Debug for Trust {
@@ -141,6 +160,7 @@ impl Trust {
             require,
             gvr_off,
             fetcher: Fetcher::new(fetch),
+            kit: None,
         })
     }
 
@@ -178,16 +198,96 @@ impl Trust {
             unreachable!("skipped() covers Off")
         };
         let module_version = proxy.module_version(version);
+        if let Some(kit) = &self.kit {
+            let http = self.http();
+            let remote = crate::mirror::remote::KitRemote::new(
+                kit.location.clone(),
+                &db.name,
+                &http,
+                kit.files.clone(),
+            );
+            // The kit's records are proven in the kit's own signed tree, with a store of
+            // its own: the kit carries no tiles linking that tree to whatever tree head
+            // this machine stored online (older or newer), so comparing them would fail
+            // for want of proof, not for a fork.
+            let scratch =
+                crate::fsutil::Staging::new(&home.tmp_dir(), "kitsumdb").map_err(|e| {
+                    SumdbError::Io {
+                        path: home.tmp_dir(),
+                        source: e,
+                    }
+                })?;
+            let store = TreeStore::new(scratch.path());
+            // The kit carries the material: missing material is its fault, never a
+            // reason to fall back to a weaker anchor.
+            return match self.check_in(
+                &store,
+                &remote,
+                version,
+                &module_version,
+                got,
+                what,
+                true,
+                reporter,
+            ) {
+                Ok(Checked::Unreachable(why)) => Err(TrustError::Kit {
+                    kit: kit.shown.clone(),
+                    module: format!("{TOOLCHAIN_MODULE}@{module_version}"),
+                    why,
+                }),
+                other => other,
+            };
+        }
         let remote = proxy.sumdb_remote(db, reporter);
+        self.check_in(
+            &TreeStore::new(home.root().join("sumdb")),
+            &remote,
+            version,
+            &module_version,
+            got,
+            what,
+            false,
+            reporter,
+        )
+    }
+
+    /// [`Trust::check`] with the database reached through `remote` (a kit's material)
+    /// for `module_version`, tree heads kept in `store`. With `refresh_latest`, the remote's `latest` tree head is
+    /// merged first, so every record is proven in that one tree (a kit carries the tiles
+    /// for it, not for whichever tree each lookup happened to see).
+    #[allow(clippy::too_many_arguments)]
+    pub fn check_in(
+        &self,
+        store: &TreeStore,
+        remote: &dyn sumdb::Remote,
+        version: &GoVersion,
+        module_version: &str,
+        got: &str,
+        what: &str,
+        refresh_latest: bool,
+        reporter: &dyn Reporter,
+    ) -> Result<Checked, TrustError> {
+        if let Some(s) = self.skipped() {
+            return Ok(Checked::Skipped(s));
+        }
+        let Setting::Use(db) = &self.setting else {
+            unreachable!("skipped() covers Off")
+        };
         reporter.start(
             &format!(
                 "checking {TOOLCHAIN_MODULE}@{module_version} in the checksum database ({})",
-                sumdb::Remote::base(&remote)
+                remote.base()
             ),
             None,
         );
-        let store = TreeStore::new(home.root().join("sumdb"));
-        let looked = Client::new(db, &remote, &store).lookup(TOOLCHAIN_MODULE, &module_version);
+        let client = Client::new(db, remote, store);
+        let looked = if refresh_latest {
+            client
+                .update_latest()
+                .and_then(|_| client.lookup(TOOLCHAIN_MODULE, module_version))
+        } else {
+            client.lookup(TOOLCHAIN_MODULE, module_version)
+        };
         reporter.finish();
         let found = match looked {
             Ok(l) => l,
@@ -214,4 +314,63 @@ impl Trust {
 /// built by Go's release tool (1.21 and later) map onto the toolchain module.
 pub fn archive_checkable(version: &GoVersion) -> bool {
     distpack::has_module(version)
+}
+
+impl KitMaterial {
+    /// A kit's archive is named by three files that must agree before it is used: its
+    /// `index.json` entry (`sha256`), its `.sha256` sidecar and the manifest.
+    pub fn check_archive(
+        &self,
+        http: &dyn super::goproxy::Http,
+        filename: &str,
+        sha256: &str,
+    ) -> Result<(), TrustError> {
+        use super::source::Location;
+        use sha2::{Digest, Sha256};
+        let changed = |file: &str, why: String| TrustError::Kit {
+            kit: self.shown.clone(),
+            module: filename.to_string(),
+            why: format!("{file} {why}"),
+        };
+        let sidecar = format!("{filename}.sha256");
+        let body = match &self.location {
+            Location::Dir(d) => std::fs::read(d.join(&sidecar)).map_err(|e| e.to_string()),
+            Location::Http(u) => http
+                .get(&format!("{u}/{sidecar}"), &crate::report::Silent)
+                .map_err(|e| e.to_string()),
+            Location::GoDev => unreachable!("a kit is a mirror"),
+        }
+        .map_err(|e| changed(&sidecar, format!("cannot be read ({e})")))?;
+        if let Some(want) = self.files.get(&sidecar) {
+            let got = hex::encode(Sha256::digest(&body));
+            if got != want.sha256 {
+                return Err(changed(
+                    &sidecar,
+                    "differs from the kit's gvr-kit.json (it was changed)".into(),
+                ));
+            }
+        }
+        match super::source::parse_sidecar(&String::from_utf8_lossy(&body)) {
+            Some(s) if s == sha256 => {}
+            other => {
+                return Err(changed(
+                    &sidecar,
+                    format!(
+                        "says {}, but the kit's index.json says {sha256}",
+                        other.as_deref().unwrap_or("nothing")
+                    ),
+                ))
+            }
+        }
+        match self.files.get(filename) {
+            Some(e) if e.sha256 != sha256 => Err(changed(
+                "index.json",
+                format!(
+                    "gives {sha256} for it, but gvr-kit.json records {}",
+                    e.sha256
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
 }

@@ -9,6 +9,7 @@ mod gopls;
 mod install;
 mod install_selected;
 mod messages;
+mod mirror;
 mod select;
 mod shim_env;
 mod shims;

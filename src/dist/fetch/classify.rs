@@ -72,6 +72,15 @@ impl Transfer {
         }
     }
 
+    /// A transfer whose first `offset` bytes an earlier process already has: the first
+    /// request asks for the rest (no validator is known, so no `If-Range`).
+    pub fn from_offset(expected_size: Option<u64>, offset: u64) -> Transfer {
+        Transfer {
+            received: offset,
+            ..Transfer::new(expected_size)
+        }
+    }
+
     /// The next request continues where the last one stopped.
     pub fn resuming(&self) -> bool {
         self.received > 0 && self.ranges

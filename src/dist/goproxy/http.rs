@@ -11,6 +11,7 @@ pub struct FetcherHttp<'f>(pub &'f Fetcher);
 fn map(e: FetchError) -> HttpError {
     match e {
         FetchError::NotFound { url, .. } => HttpError::NotFound(url),
+        e if e.is_trust_failure() => HttpError::Untrusted(e.to_string()),
         e => HttpError::Failed(e.to_string()),
     }
 }

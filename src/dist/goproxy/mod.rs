@@ -36,6 +36,10 @@ pub enum HttpError {
     /// Any other failure (after the transport's own retries).
     #[error("{0}")]
     Failed(String),
+    /// The server could not show it is who it claims (a certificate error, an https to
+    /// http redirect): never a reason to carry on as if it were merely down.
+    #[error("{0}")]
+    Untrusted(String),
 }
 
 /// The transport: small GETs and streamed downloads. URLs may carry `user:password@`.
@@ -123,6 +127,27 @@ impl<'a> GoProxy<'a> {
         &self.setting
     }
 
+    /// The same list for another platform's toolchain modules (a mirror sync).
+    pub fn for_platform(&self, platform: Platform) -> GoProxy<'a> {
+        GoProxy {
+            proxies: self.proxies.clone(),
+            http: self.http,
+            platform,
+            setting: self.setting.clone(),
+        }
+    }
+
+    /// GETs `rel` (e.g. `golang.org/toolchain/@v/<version>.info`) from the first proxy
+    /// that has it. Returns the body and the URL it came from.
+    pub fn get_file(
+        &self,
+        rel: &str,
+        reporter: &dyn Reporter,
+    ) -> Result<(Vec<u8>, String), ProxyError> {
+        let (body, base) = self.walk(rel, reporter, |base| self.get(base, rel, reporter))?;
+        Ok((body, format!("{base}/{rel}")))
+    }
+
     /// Only one `file://` proxy: Go installs toolchains from it without the checksum
     /// database (that is how a release is tested before publication).
     pub fn is_single_file_proxy(&self) -> bool {
@@ -164,11 +189,13 @@ impl<'a> GoProxy<'a> {
                 } => match get(url) {
                     Ok(v) => return Ok((v, url.clone())),
                     Err((shown, HttpError::NotFound(_))) => tried.push(shown),
-                    Err((shown, HttpError::Failed(why))) if *fall_back_on_error => {
+                    Err((shown, HttpError::Failed(why) | HttpError::Untrusted(why)))
+                        if *fall_back_on_error =>
+                    {
                         reporter.note(&format!("{why}; trying the next GOPROXY entry"));
                         tried.push(shown);
                     }
-                    Err((shown, HttpError::Failed(why))) => {
+                    Err((shown, HttpError::Failed(why) | HttpError::Untrusted(why))) => {
                         return Err(ProxyError::Failed { url: shown, why })
                     }
                 },
@@ -344,7 +371,7 @@ impl Remote for SumdbRemote<'_> {
             .get(&self.base, path, &crate::report::Silent)
             .map_err(|(url, e)| match e {
                 HttpError::NotFound(_) => RemoteError::NotFound { url },
-                HttpError::Failed(why) => RemoteError::Unreachable(why),
+                HttpError::Failed(why) | HttpError::Untrusted(why) => RemoteError::Unreachable(why),
             })
     }
 
@@ -401,6 +428,7 @@ fn redact(e: HttpError, fetch: &str, public: &str) -> HttpError {
     match e {
         HttpError::NotFound(m) => HttpError::NotFound(m.replace(fetch, public)),
         HttpError::Failed(m) => HttpError::Failed(m.replace(fetch, public)),
+        HttpError::Untrusted(m) => HttpError::Untrusted(m.replace(fetch, public)),
     }
 }
 

@@ -104,6 +104,9 @@ pub enum SumdbError {
 pub struct Lookup {
     /// `h1:…` of the module zip.
     pub zip_h1: String,
+    /// `h1:…` of the module's go.mod, when the record holds one (it always does in Go's
+    /// database).
+    pub mod_h1: Option<String>,
     /// The record's index in the log and the (verified) tree it was proven in.
     pub record: u64,
     pub tree_size: u64,
@@ -190,11 +193,33 @@ impl<'a> Client<'a> {
             .find_map(|l| l.strip_prefix(&prefix))
             .filter(|h| h.starts_with("h1:") && !h.contains(' '))
             .ok_or_else(|| malformed(&format!("record (no line for {module} {version})")))?;
+        let mod_prefix = format!("{module} {version}/go.mod ");
+        let mod_h1 = text
+            .lines()
+            .find_map(|l| l.strip_prefix(&mod_prefix))
+            .filter(|h| h.starts_with("h1:") && !h.contains(' '))
+            .map(str::to_string);
         Ok(Lookup {
             zip_h1: zip_h1.to_string(),
+            mod_h1,
             record: id,
             tree_size: latest.size,
         })
+    }
+
+    /// Verifies a signed tree head from elsewhere (a kit's `latest`) and merges it with
+    /// the stored one exactly as a lookup's tree is merged: a larger tree must extend
+    /// the stored one. Returns the tree records are now proven in.
+    pub fn merge_tree_note(&self, note: &[u8]) -> Result<Tree, SumdbError> {
+        let served = self.open_tree(note)?;
+        self.merge(&served, note)
+    }
+
+    /// Fetches the database's `latest` signed tree head and merges it
+    /// ([`Client::merge_tree_note`]).
+    pub fn update_latest(&self) -> Result<Tree, SumdbError> {
+        let note = self.remote.get("latest").map_err(|e| self.unreachable(e))?;
+        self.merge_tree_note(&note)
     }
 
     fn unreachable(&self, e: RemoteError) -> SumdbError {
