@@ -6,8 +6,9 @@
 #   2. `gopls version` through the shim prints it;
 #   3. in a go.work workspace of three modules with cross-module imports, `gopls check`
 #      through the shim reports nothing on valid files and the seeded error in a broken one;
-#   4. the gopls process (started through the shim) sees the same GOROOT, GOWORK and
-#      GOCACHE as `go env` through the go shim, and the SDK's bin first on PATH.
+#   4. the gopls process (started through the shim) sees the same GOROOT and GOCACHE as
+#      `go env` through the go shim, no exported GOWORK (the go it runs finds the
+#      workspace's go.work itself), and the SDK's bin first on PATH.
 # Needs: cargo, and a real Go 1.24.11 GOROOT in GVR_TEST_GOROOT (scripts/test prepares
 # one from the toolchain module; without it this script runs scripts/e2e-prepare.sh the same way).
 # Usage: scripts/e2e-gopls.sh [WORKDIR]   (default: a fresh temp dir, removed on success)
@@ -162,11 +163,21 @@ i=0
 for var in GOROOT GOWORK GOCACHE; do
   i=$((i + 1))
   want=$(sed -n "${i}p" <<<"$go_env")
+  [ "$var" = GOWORK ] && continue
   got=$(sed -n "s/^$var=//p" <<<"$gopls_env")
   [ -n "$want" ] && [ "$got" = "$want" ] || die "gopls sees $var='$got', go env says '$want'"
   say "gopls and go agree: $var=$got"
 done
-[ "$(sed -n 's/^GOWORK=//p' <<<"$gopls_env")" = "$ws/go.work" ] || die "GOWORK is not the workspace's go.work"
+# GOWORK is left to Go's own discovery (never exported, so a nested go in another
+# module is not forced into this workspace): gopls's environment has none, and the go
+# it runs, from the workspace with exactly that environment, finds the workspace's go.work.
+! grep -q '^GOWORK=' <<<"$gopls_env" || die "the shim exported $(grep '^GOWORK=' <<<"$gopls_env")"
+mapfile -t gopls_env_lines <<<"$gopls_env"
+got=$(cd "$ws" && env -i "${gopls_env_lines[@]}" "$GVR_HOME/versions/$GO_VERSION/bin/go" env GOWORK)
+want=$(sed -n 2p <<<"$go_env")
+[ "$got" = "$ws/go.work" ] && [ "$want" = "$ws/go.work" ] \
+  || die "with gopls's environment go finds GOWORK='$got' (go env through the shim: '$want'), not $ws/go.work"
+say "gopls's go finds the workspace: GOWORK=$got"
 first_path=$(sed -n 's/^PATH=//p' <<<"$gopls_env" | cut -d: -f1)
 [ "$first_path" = "$GVR_HOME/versions/$GO_VERSION/bin" ] || die "gopls's PATH starts with $first_path, not the SDK's bin"
 
