@@ -97,7 +97,11 @@ pub fn choose_origin<'h>(
     let fetch = FetchConfig::from_env(ctx.global.offline);
     let mirror = ctx.global.mirror.as_deref();
     let proxy = || -> anyhow::Result<Origin<'h>> {
-        Ok(Origin::Proxy(GoProxy::from_env(&trust.env, http)?))
+        Ok(Origin::Proxy(GoProxy::from_env(
+            &trust.env,
+            &gvr_core::process::OsProcess,
+            http,
+        )?))
     };
     match ctx.global.source {
         SourceKind::Goproxy => proxy(),
@@ -109,7 +113,7 @@ pub fn choose_origin<'h>(
         SourceKind::Auto if mirror.is_some() => Ok(Origin::Archives(Source::new(mirror, fetch)?)),
         SourceKind::Auto => {
             if !ctx.global.offline && !go_dev_resolves() {
-                let p = GoProxy::from_env(&trust.env, http)?;
+                let p = GoProxy::from_env(&trust.env, &gvr_core::process::OsProcess, http)?;
                 ctx.out.status(format!(
                     "go.dev cannot be resolved; using the GOPROXY ({})",
                     p.setting()

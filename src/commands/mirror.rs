@@ -151,7 +151,7 @@ fn sync_cmd(
     let trust = Trust::from_env(fetch.clone())?;
     let db = database(&trust)?;
     let http = trust.http();
-    let proxy = GoProxy::from_env(&trust.env, &http)?;
+    let proxy = GoProxy::from_env(&trust.env, &gvr_core::process::OsProcess, &http)?;
     let kit = Kit::new(absolute(dir)?);
     // A mirror that is this very kit is no source for it.
     let archives_from = ctx

@@ -85,7 +85,8 @@ fn check_against_sumdb(
     reporter.finish();
     out.module_h1 = Some(tree.h1.clone());
     let http = trust.http();
-    let proxy = super::goproxy::GoProxy::from_env(&trust.env, &http).map_err(TrustError::from)?;
+    let proxy = super::goproxy::GoProxy::from_env(&trust.env, &gvr_core::process::OsProcess, &http)
+        .map_err(TrustError::from)?;
     let what = format!("{} from {}", located.filename, source.name());
     match trust.check(home, &proxy, version, &tree.h1, &what, reporter)? {
         Checked::Verified(anchor) => {

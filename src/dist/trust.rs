@@ -7,11 +7,13 @@
 
 use super::distpack::{self, TOOLCHAIN_MODULE};
 use super::fetch::{FetchConfig, Fetcher};
-use super::goproxy::{config::matches_prefix_patterns, FetcherHttp, GoEnv, GoProxy, ProxyError};
+use super::goproxy::config::{go_setting, load_go_env, matches_prefix_patterns};
+use super::goproxy::{FetcherHttp, GoEnv, GoProxy, ProxyError};
 use super::sumdb::{self, Client, Setting, SumdbError, TreeStore};
 use crate::home::GvrHome;
 use crate::report::Reporter;
 use crate::version::GoVersion;
+use gvr_core::process::OsProcess;
 
 /// What vouched for an installed release.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,11 +146,12 @@ impl Trust {
     /// Reads GOSUMDB, GONOSUMDB/GOPRIVATE (environment, then Go's env file) and
     /// GVR_SUMDB.
     pub fn from_env(fetch: FetchConfig) -> Result<Trust, SumdbError> {
-        let env = GoEnv::load();
-        let setting = sumdb::config::parse(&env.get("GOSUMDB").unwrap_or_default())?;
-        let nosumdb = env
-            .get("GONOSUMDB")
-            .or_else(|| env.get("GOPRIVATE"))
+        let p = &OsProcess;
+        let env = load_go_env(p);
+        let get = |key| go_setting(&env, p, key);
+        let setting = sumdb::config::parse(&get("GOSUMDB").unwrap_or_default())?;
+        let nosumdb = get("GONOSUMDB")
+            .or_else(|| get("GOPRIVATE"))
             .filter(|p| matches_prefix_patterns(p, TOOLCHAIN_MODULE));
         let gvr_sumdb = std::env::var("GVR_SUMDB").unwrap_or_default();
         let require = gvr_sumdb.trim() == "require";

@@ -4,54 +4,23 @@
 
 use std::path::{Path, PathBuf};
 
+use gvr_core::go_env_file::GoEnv;
+use gvr_core::process::Process;
+
 /// Go's default `GOPROXY`.
 pub const DEFAULT_GOPROXY: &str = "https://proxy.golang.org,direct";
 
-/// Reads go's settings: a variable set in the environment wins, then the file `go env
-/// -w` writes (`$GOENV`, else `<config dir>/go/env`).
-#[derive(Debug, Clone, Default)]
-pub struct GoEnv {
-    file: Vec<(String, String)>,
+/// Go's settings for the module proxy and checksum database, read by the core's one
+/// reader of go's env files. No `$GOROOT/go.env` layer: gvr is not running under a Go
+/// SDK here and the release it installs is not unpacked yet, so Go's own defaults (the
+/// ones a stock `go.env` sets) stand in for it.
+pub fn load_go_env(p: &dyn Process) -> GoEnv {
+    GoEnv::load(p, None)
 }
 
-impl GoEnv {
-    pub fn load() -> GoEnv {
-        let path = match std::env::var_os("GOENV") {
-            Some(p) if p == "off" || p.is_empty() => None,
-            Some(p) => Some(PathBuf::from(p)),
-            None => dirs::config_dir().map(|d| d.join("go").join("env")),
-        };
-        let text = path
-            .and_then(|p| std::fs::read_to_string(p).ok())
-            .unwrap_or_default();
-        GoEnv::from_file_text(&text)
-    }
-
-    pub fn from_file_text(text: &str) -> GoEnv {
-        let file = text
-            .lines()
-            .filter_map(|l| {
-                let (k, v) = l.trim().split_once('=')?;
-                Some((k.trim().to_string(), v.trim().to_string()))
-            })
-            .collect();
-        GoEnv { file }
-    }
-
-    /// The value of `key`, or `None` when neither the environment nor the file sets it.
-    pub fn get(&self, key: &str) -> Option<String> {
-        // As in Go, an empty variable counts as unset.
-        if let Ok(v) = std::env::var(key).map(|v| v.trim().to_string()) {
-            if !v.is_empty() {
-                return Some(v);
-            }
-        }
-        self.file
-            .iter()
-            .rev()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.clone())
-    }
+/// `key` as go uses it: the environment, then go's env file; `None` when unset or empty.
+pub fn go_setting(env: &GoEnv, p: &dyn Process, key: &str) -> Option<String> {
+    env.effective(p, key).map(|v| v.value)
 }
 
 /// One entry of a GOPROXY list.
@@ -315,16 +284,5 @@ mod tests {
         assert_eq!(parse_netrc(text, "m3"), Some(("e".into(), "f".into())));
         assert_eq!(parse_netrc(text, "late"), None, "after default");
         assert_eq!(parse_netrc(text, "other"), None);
-    }
-
-    #[test]
-    fn env_file() {
-        let env = GoEnv::from_file_text("GOPROXY=https://a.example\nGOSUMDB=off\n");
-        assert_eq!(env.get("GVR_TEST_UNSET_SETTING_X"), None);
-        assert_eq!(
-            GoEnv::from_file_text("GVR_TEST_UNSET_SETTING_X=1\n").get("GVR_TEST_UNSET_SETTING_X"),
-            Some("1".into())
-        );
-        assert_eq!(env.file.len(), 2);
     }
 }

@@ -24,7 +24,8 @@ use super::source::Location;
 use super::sumdb::{self, Remote, RemoteError};
 use crate::report::Reporter;
 use crate::version::{GoVersion, VersionSpec};
-pub use config::{GoEnv, Proxy};
+pub use config::Proxy;
+pub use gvr_core::go_env_file::GoEnv;
 pub use http::FetcherHttp;
 
 /// How a GET failed.
@@ -106,10 +107,12 @@ pub struct GoProxy<'a> {
 
 impl<'a> GoProxy<'a> {
     /// GOPROXY from the environment, else Go's env file, else Go's default.
-    pub fn from_env(env: &GoEnv, http: &'a dyn Http) -> Result<GoProxy<'a>, ProxyError> {
-        let setting = env
-            .get("GOPROXY")
-            .filter(|s| !s.trim().is_empty())
+    pub fn from_env(
+        env: &GoEnv,
+        p: &dyn gvr_core::process::Process,
+        http: &'a dyn Http,
+    ) -> Result<GoProxy<'a>, ProxyError> {
+        let setting = config::go_setting(env, p, "GOPROXY")
             .unwrap_or_else(|| config::DEFAULT_GOPROXY.to_string());
         GoProxy::new(&setting, http)
     }

@@ -185,3 +185,50 @@ fn credentials_come_from_netrc_and_stay_out_of_messages() {
     assert!(http.asked.lock().unwrap()[0].contains("bob:s3cr%2Ft@"));
     assert!(!e.contains("s3cr"), "{e}");
 }
+
+/// GOPROXY is read as the go command reads it: `GOENV=""` means go's default env file,
+/// a relative XDG_CONFIG_HOME means no config dir, a line counts only if it starts
+/// with `A`-`Z`, and nothing is trimmed.
+#[test]
+#[cfg(target_os = "linux")]
+fn goproxy_from_go_env_file_as_go_reads_it() {
+    use gvr_core::process::VarsProcess;
+    let home = tempfile::tempdir().unwrap();
+    let home_s = home.path().to_str().unwrap();
+    let file = home.path().join(".config/go/env");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    let http = Fake::default();
+    let setting = |vars: &[(&str, &str)], text: &str| {
+        std::fs::write(&file, text).unwrap();
+        let p = VarsProcess::new(vars, home.path());
+        let env = config::load_go_env(&p);
+        GoProxy::from_env(&env, &p, &http)
+            .map(|g| g.setting().to_string())
+            .map_err(|e| e.to_string())
+    };
+    let proxy = "GOPROXY=file:///srv/proxy\n";
+    // An empty GOENV is unset, not off.
+    assert_eq!(
+        setting(&[("HOME", home_s), ("GOENV", "")], proxy).unwrap(),
+        "file:///srv/proxy"
+    );
+    // A relative XDG_CONFIG_HOME: go finds no config dir, so no env file.
+    assert_eq!(
+        setting(&[("HOME", home_s), ("XDG_CONFIG_HOME", "rel")], proxy).unwrap(),
+        config::DEFAULT_GOPROXY
+    );
+    // A line with a leading space is no setting.
+    assert_eq!(
+        setting(&[("HOME", home_s)], " GOPROXY=file:///srv/proxy\n").unwrap(),
+        config::DEFAULT_GOPROXY
+    );
+    // The value is not trimmed: a blank GOPROXY is a list without entries, as in go.
+    assert!(setting(&[("HOME", home_s), ("GOPROXY", " ")], "")
+        .unwrap_err()
+        .contains("no entries"));
+    // The environment wins over the file.
+    assert_eq!(
+        setting(&[("HOME", home_s), ("GOPROXY", "off")], proxy).unwrap(),
+        "off"
+    );
+}
