@@ -153,6 +153,57 @@ fn unpack_error(url: &str, e: UnpackError) -> InstallError {
     }
 }
 
+impl InstallOutcome {
+    /// `version` was there already: nothing done.
+    pub(super) fn already_installed(home: &GvrHome, version: &GoVersion) -> InstallOutcome {
+        InstallOutcome {
+            version: version.clone(),
+            path: home.version_dir(version),
+            already_installed: true,
+            checksum: None,
+            sha256: None,
+            url: None,
+            from_download_cache: false,
+            anchor: None,
+            source: None,
+            toolchain_module: false,
+            warnings: Vec::new(),
+        }
+    }
+}
+
+/// Takes the lock for installing `version` (release name), with tmp/ cleaned of what
+/// dead processes left; `None` when it is installed already (and `force` not given).
+/// Shared by every source, so the already-installed answer, the wait message and the
+/// tmp/ cleanup are the same whichever way the SDK arrives.
+pub(super) fn claim(
+    home: &GvrHome,
+    version: &GoVersion,
+    force: bool,
+    reporter: &dyn Reporter,
+) -> Result<Option<FileLock>, InstallError> {
+    let dest = home.version_dir(version);
+    if !force && dest.is_dir() {
+        // A kill between the commit rename and the stage's cleanup left only debris in
+        // tmp/; nothing else would come back for it while the version stays installed.
+        clean_tmp(home);
+        return Ok(None);
+    }
+    let lock_path = home.lock_path(&format!("go-{version}"));
+    let lock = FileLock::acquire(&lock_path, || {
+        reporter.note(&format!(
+            "waiting for another gvr to finish installing go{version}…"
+        ))
+    })
+    .map_err(|e| io_error(&lock_path, e))?;
+    clean_tmp(home);
+    // Whoever held the lock may have installed it meanwhile.
+    if !force && dest.is_dir() {
+        return Ok(None);
+    }
+    Ok(Some(lock))
+}
+
 /// Installs `version` from `source` into `home`. Already installed → `already_installed`
 /// unless `opts.force`. Calls `reporter` for each step; never prints.
 pub fn install(
@@ -164,38 +215,9 @@ pub fn install(
 ) -> Result<InstallOutcome, InstallError> {
     // Go's own name for it: `1.20.0` is `go1.20`, installed as `versions/1.20`.
     let version = &version.release_name();
-    let dest = home.version_dir(version);
-    let already = || InstallOutcome {
-        version: version.clone(),
-        path: dest.clone(),
-        already_installed: true,
-        checksum: None,
-        sha256: None,
-        url: None,
-        from_download_cache: false,
-        anchor: None,
-        source: None,
-        toolchain_module: false,
-        warnings: Vec::new(),
+    let Some(_lock) = claim(home, version, opts.force, reporter)? else {
+        return Ok(InstallOutcome::already_installed(home, version));
     };
-    if !opts.force && dest.is_dir() {
-        // A kill between the commit rename and the stage's cleanup left only debris in
-        // tmp/; nothing else would come back for it while the version stays installed.
-        clean_tmp(home);
-        return Ok(already());
-    }
-    let lock_path = home.lock_path(&format!("go-{version}"));
-    let _lock = FileLock::acquire(&lock_path, || {
-        reporter.note(&format!(
-            "waiting for another gvr to finish installing go{version}…"
-        ))
-    })
-    .map_err(|e| io_error(&lock_path, e))?;
-    clean_tmp(home);
-    // Whoever held the lock may have installed it meanwhile.
-    if !opts.force && dest.is_dir() {
-        return Ok(already());
-    }
 
     let located = source.locate(home, version, reporter)?;
     if let (Some(trust), Some(sha)) = (&opts.trust, &located.sha256) {
@@ -249,17 +271,7 @@ pub fn install(
         installed_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
         gvr_version: crate::GVR_VERSION.to_string(),
     };
-    // `create_dir`, not `create_dir_all`: it fails on anything already there (the
-    // unpacker refuses `go/.gvr` entries), a link in particular.
-    let receipt_path = stage.dir.join(".gvr").join("receipt.json");
-    fs::create_dir(receipt_path.parent().expect("has parent"))
-        .map_err(|e| io_error(&receipt_path, e))?;
-    let json = serde_json::to_vec_pretty(&receipt).map_err(|e| InstallError::Io {
-        path: receipt_path.clone(),
-        source: e.into(),
-    })?;
-    fs::write(&receipt_path, json).map_err(|e| io_error(&receipt_path, e))?;
-
+    stage.write_receipt(&receipt)?;
     stage.commit(home, &dest)?;
     Ok(InstallOutcome {
         version: version.clone(),
@@ -373,6 +385,20 @@ impl Stage {
     /// The tree is on disk before it becomes visible and the rename before this
     /// returns, so neither power loss nor kill -9 leaves a version that looks
     /// installed with files missing, nor removes the old one before the new is in.
+    /// Writes `receipt` to `.gvr/receipt.json` in the staged tree. `create_dir`, not
+    /// `create_dir_all`: it fails on anything already there (the unpackers refuse
+    /// `.gvr` entries), a link in particular.
+    pub(super) fn write_receipt(&self, receipt: &Receipt) -> Result<(), InstallError> {
+        let receipt_path = self.dir.join(".gvr").join("receipt.json");
+        fs::create_dir(receipt_path.parent().expect("has parent"))
+            .map_err(|e| io_error(&receipt_path, e))?;
+        let json = serde_json::to_vec_pretty(receipt).map_err(|e| InstallError::Io {
+            path: receipt_path.clone(),
+            source: e.into(),
+        })?;
+        fs::write(&receipt_path, json).map_err(|e| io_error(&receipt_path, e))
+    }
+
     pub(super) fn commit(&self, home: &GvrHome, dest: &Path) -> Result<(), InstallError> {
         let versions = home.versions_dir();
         fs::create_dir_all(&versions).map_err(|e| io_error(&versions, e))?;

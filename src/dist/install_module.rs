@@ -7,18 +7,17 @@
 // Errors carry the version, URL and hashes users need; they happen once per command.
 #![allow(clippy::result_large_err)]
 
-use std::fs::{self, File};
+use std::fs::File;
 use std::io::{self, Read, Write};
 
 use sha2::{Digest, Sha256};
 
 use super::distpack::TOOLCHAIN_MODULE;
 use super::goproxy::{modzip, GoProxy, ProxyError, ZipLocation};
-use super::install::{clean_tmp, io_error, InstallError, InstallOptions, InstallOutcome, Stage};
+use super::install::{claim, io_error, InstallError, InstallOptions, InstallOutcome, Stage};
 use super::receipt::{ChecksumSource, Receipt};
 use super::trust::{Anchor, Checked, Skipped};
 use super::unpack;
-use crate::fsutil::FileLock;
 use crate::home::GvrHome;
 use crate::report::Reporter;
 use crate::version::GoVersion;
@@ -51,23 +50,10 @@ pub fn install_from_proxy(
     reporter: &dyn Reporter,
 ) -> Result<InstallOutcome, InstallError> {
     let version = &version.release_name();
-    let dest = home.version_dir(version);
-    let already = || InstallOutcome {
-        version: version.clone(),
-        path: dest.clone(),
-        already_installed: true,
-        checksum: None,
-        sha256: None,
-        url: None,
-        from_download_cache: false,
-        anchor: None,
-        source: None,
-        toolchain_module: false,
-        warnings: Vec::new(),
+    let Some(_lock) = claim(home, version, opts.force, reporter)? else {
+        return Ok(InstallOutcome::already_installed(home, version));
     };
-    if !opts.force && dest.is_dir() {
-        return Ok(already());
-    }
+    let dest = home.version_dir(version);
     let module = format!("{TOOLCHAIN_MODULE}@{}", proxy.module_version(version));
     let trust = opts.trust.as_deref();
     // Refuse before downloading when nothing could vouch for the module (no database
@@ -85,18 +71,6 @@ pub fn install_from_proxy(
             .into());
         }
     }
-    let lock_path = home.lock_path(&format!("go-{version}"));
-    let _lock = FileLock::acquire(&lock_path, || {
-        reporter.note(&format!(
-            "waiting for another gvr to finish installing go{version}…"
-        ))
-    })
-    .map_err(|e| io_error(&lock_path, e))?;
-    if !opts.force && dest.is_dir() {
-        return Ok(already());
-    }
-    clean_tmp(home);
-
     let loc = proxy.locate(version, reporter).map_err(ModuleError::from)?;
     let url = loc.to_string();
     let stage = Stage::new(home)?;
@@ -189,14 +163,7 @@ pub fn install_from_proxy(
         installed_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
         gvr_version: crate::GVR_VERSION.to_string(),
     };
-    let receipt_path = stage.dir.join(".gvr").join("receipt.json");
-    fs::create_dir_all(receipt_path.parent().expect("has parent"))
-        .map_err(|e| io_error(&receipt_path, e))?;
-    let json = serde_json::to_vec_pretty(&receipt).map_err(|e| InstallError::Io {
-        path: receipt_path.clone(),
-        source: e.into(),
-    })?;
-    fs::write(&receipt_path, json).map_err(|e| io_error(&receipt_path, e))?;
+    stage.write_receipt(&receipt)?;
     stage.commit(home, &dest)?;
     Ok(InstallOutcome {
         version: version.clone(),

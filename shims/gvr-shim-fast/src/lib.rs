@@ -141,6 +141,15 @@ impl<'a> Writer<'a> {
         self.put(&[0]);
         !self.overflow
     }
+    /// NUL-terminates and hands back the text as a C string: `None` if it did not fit
+    /// or holds a NUL of its own.
+    pub fn into_c_str(mut self) -> Option<&'a core::ffi::CStr> {
+        if !self.terminate() {
+            return None;
+        }
+        let text: &'a [u8] = self.buf;
+        core::ffi::CStr::from_bytes_with_nul(&text[..self.len]).ok()
+    }
 }
 
 #[cfg(all(test, unix))]

@@ -481,11 +481,7 @@ fn touched(ops: &[u8], name: &[u8]) -> bool {
 fn signature_matches(file: &[u8], expected: &[u8], path: &mut [u8]) -> bool {
     let mut w = Writer::new(path);
     w.put(file);
-    if !w.terminate() {
-        return false;
-    }
-    let len = w.len;
-    let Ok(file) = CStr::from_bytes_with_nul(&path[..len]) else {
+    let Some(file) = w.into_c_str() else {
         return false;
     };
     let mut buf = [0u8; 96];
@@ -520,11 +516,7 @@ fn is_assignment(s: &[u8]) -> bool {
 fn identity_matches(file: &[u8], identity: &[u8], path: &mut [u8]) -> bool {
     let mut w = Writer::new(path);
     w.put(file);
-    if !w.terminate() {
-        return false;
-    }
-    let len = w.len;
-    let Ok(file) = CStr::from_bytes_with_nul(&path[..len]) else {
+    let Some(file) = w.into_c_str() else {
         return false;
     };
     let Ok(st) = sys::stat(file) else {
